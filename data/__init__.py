@@ -1,0 +1,1 @@
+"""Files shipped with rppg (installed as the ``rppg.data`` package): trained mask weights."""

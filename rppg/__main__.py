@@ -1,0 +1,5 @@
+"""``python -m rppg`` runs the ``rppg`` command."""
+
+from rppg.cli import run
+
+run()

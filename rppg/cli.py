@@ -1,0 +1,199 @@
+"""The ``rppg`` command.
+
+    rppg process face.avi --json
+    rppg synth out/ --hr 75 --duration 30 --format ubfc
+
+Exit codes: 0 success; 2 user error (one line on stderr); 1 unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+
+from rppg.config import Config, dump_yaml, load_config
+from rppg.errors import RppgError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) instead of usage dumps."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def command(name: str):
+    def add(fn: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = fn
+        return fn
+
+    return add
+
+
+def add_config_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="YAML config file (default: built-in defaults)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set signal.window_s=8 (repeatable)",
+    )
+    p.add_argument("--detector", help="face detector: mediapipe, haar or none")
+    p.add_argument("--weights", help="mask weights file (method 'mask')")
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """Config file, then --set overrides, then the dedicated flags."""
+    cfg = load_config(args.config, args.set)
+    if getattr(args, "method", None):
+        cfg.method = args.method
+    if getattr(args, "detector", None):
+        cfg.face.detector = args.detector
+    if getattr(args, "weights", None):
+        cfg.model.weights = args.weights
+    return cfg
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rppg", description="Heart rate from face video (remote PPG).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("process", help="heart rate of one video file or image folder")
+    p.add_argument("video", help="video file, or folder of images")
+    p.add_argument("--method", help="pulse method (default from config); see 'rppg methods'")
+    p.add_argument("--out", help="folder for summary.json, hr.csv, trace.csv, plot.png")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--fps", type=float, help="frame rate to use instead of the file's")
+    add_config_args(p)
+
+    p = sub.add_parser("synth", help="write a synthetic face video with a known pulse")
+    p.add_argument("out_dir")
+    p.add_argument("--hr", type=float, required=True, help="mean heart rate (bpm)")
+    p.add_argument("--duration", type=float, required=True, help="length (s)")
+    p.add_argument("--format", default="generic", help="layout: generic, ubfc, pure, deap")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--name", help="recording name inside the layout")
+    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--size", default="640x480", help="WIDTHxHEIGHT")
+    p.add_argument("--motion", type=float, default=2.0, help="head sway amplitude (px)")
+    p.add_argument("--noise", type=float, default=2.0, help="sensor noise std (grey levels)")
+    p.add_argument("--distractor", type=float, default=0.0, help="non-skin flicker amplitude")
+    p.add_argument("--drift", type=float, default=0.0, help="heart-rate change over the video (bpm)")
+    p.add_argument("--codec", default="MJPG", help="MJPG, mp4v, XVID or I420")
+
+    p = sub.add_parser("methods", help="list the pulse methods")
+    p = sub.add_parser("config", help="print the effective configuration as YAML")
+    add_config_args(p)
+    return parser
+
+
+@command("process")
+def _process(args: argparse.Namespace) -> int:
+    from rppg.methods import METHODS
+    from rppg.pipeline import process_video
+    from rppg.report import prepare_out_dir, write_process_outputs
+
+    cfg = config_from_args(args)
+    METHODS.get(cfg.method)  # an unknown name fails before any decoding
+    out = prepare_out_dir(args.out) if args.out else None
+    result = process_video(args.video, config=cfg, fps=args.fps)
+    if out is not None:
+        write_process_outputs(result, out)
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        hr = "n/a" if result.hr_bpm is None else f"{result.hr_bpm:.1f} bpm"
+        snr = "n/a" if result.snr_db is None else f"{result.snr_db:.1f} dB"
+        print(
+            f"{args.video}: heart rate {hr} (SNR {snr}, method {result.method}); "
+            f"{summary['frames']} frames, {summary['fps']:.2f} fps, {summary['duration_s']:.1f} s, "
+            f"face in {100 * summary['face_ratio']:.0f}% of frames; {summary['seconds']:.1f} s"
+        )
+        if out is not None:
+            print(f"results written to {out}/")
+    return 0
+
+
+@command("synth")
+def _synth(args: argparse.Namespace) -> int:
+    from rppg.synth import SynthSpec, write_recording
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise RppgError(f"--size must look like 640x480, got {args.size!r}") from None
+    if args.hr <= 0 or args.duration <= 0 or args.fps <= 0:
+        raise RppgError("--hr, --duration and --fps must be positive")
+    spec = SynthSpec(
+        hr_bpm=args.hr,
+        duration_s=args.duration,
+        fps=args.fps,
+        width=width,
+        height=height,
+        seed=args.seed,
+        motion_px=args.motion,
+        noise_std=args.noise,
+        distractor_amplitude=args.distractor,
+        hr_drift_bpm=args.drift,
+        codec=args.codec,
+    )
+    path = write_recording(spec, args.out_dir, args.format, args.name)
+    print(path)
+    return 0
+
+
+@command("methods")
+def _methods(args: argparse.Namespace) -> int:
+    from rppg.methods import METHODS
+
+    for name in METHODS:
+        m = METHODS.get(name)
+        print(f"{name:8s} {m.description} [trace: {m.roi}]")
+    return 0
+
+
+@command("config")
+def _config(args: argparse.Namespace) -> int:
+    print(dump_yaml(config_from_args(args)), end="")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except RppgError as exc:
+        print(f"rppg: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rppg: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: one line, the traceback on request
+        if os.environ.get("RPPG_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"rppg: unexpected error: {type(exc).__name__}: {exc} (RPPG_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

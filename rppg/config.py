@@ -1,0 +1,199 @@
+"""Typed settings: the one place where every default lives.
+
+``configs/*.yaml`` files hold overrides of these defaults (``configs/default.yaml`` is a
+dump of them, checked by a test); CLI flags override a config file in turn.
+
+    from rppg.config import load_config
+    cfg = load_config("configs/default.yaml", overrides=["signal.window_s=8"])
+    cfg.signal.band_hz   # (0.7, 3.5)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rppg.errors import RppgError
+
+
+@dataclass
+class FaceConfig:
+    """How faces are found and cropped."""
+
+    detector: str = "mediapipe"
+    """Face detector name: ``mediapipe``, ``haar`` or ``none`` (the whole frame is skin)."""
+    model_path: str | None = None
+    """mediapipe ``.tflite`` face model; None = the one inside the installed mediapipe."""
+    min_confidence: float = 0.5
+    """Detections below this score are ignored."""
+    detect_every: int = 5
+    """Run the detector on every k-th frame; boxes are held and smoothed in between."""
+    detect_width: int = 320
+    """Frames are downscaled to this width (px) before detection, for speed."""
+    smoothing: float = 0.3
+    """Weight of a new detection in the box's exponential moving average (1 = no smoothing)."""
+    hold_s: float = 0.5
+    """Keep the last box this long (s) when the detector misses, then report no face."""
+    box_scale: float = 1.5
+    """Enlarge the detected box by this factor (as the rPPG benchmarks do)."""
+    crop_size: int = 72
+    """Face crops are resized to crop_size x crop_size px."""
+    roi: str = "skin"
+    """Region averaged by the classic methods: ``skin`` (skin-coloured pixels of the crop)
+    or ``box`` (the whole crop, a uniform mask). The ``mask`` method uses its network."""
+
+
+@dataclass
+class ModelConfig:
+    """The skin-mask network."""
+
+    weights: str | None = None
+    """Mask weights file; None = the weights shipped in ``data/``."""
+    batch_size: int = 64
+    """Crops per forward pass in offline processing."""
+    threads: int = 1
+    """torch intra-op threads (one core stays free for video decoding)."""
+
+
+@dataclass
+class SignalConfig:
+    """Pulse extraction and heart-rate estimation."""
+
+    band_hz: tuple[float, float] = (0.7, 3.5)
+    """Heart-rate band (Hz), used for filtering, peak search and SNR: 42-210 bpm."""
+    filter_order: int = 3
+    """Butterworth band-pass order (applied forwards and backwards: zero phase)."""
+    detrend_s: float = 4.0
+    """Smoothness-priors detrend cut-off (s): slower changes than this are removed."""
+    projection_window_s: float = 1.6
+    """Sliding window (s) for the POS/CHROM overlap-add projections."""
+    window_s: float = 10.0
+    """Window (s) of the heart-rate-over-time series."""
+    hop_s: float = 1.0
+    """Hop (s) of the heart-rate-over-time series."""
+    snr_tolerance_hz: float = 0.1
+    """Half-width (Hz) of the bands around the pulse and its first harmonic counted as signal."""
+    resolution_hz: float = 0.002
+    """Spectral grid step (Hz) reached by zero padding, before peak interpolation."""
+    min_duration_s: float = 5.0
+    """Shortest recording (s) for which a heart rate is reported."""
+
+
+@dataclass
+class Config:
+    """All settings of one run."""
+
+    method: str = "pos"
+    """Pulse method: ``pos``, ``chrom``, ``green``, ... (see ``rppg.methods``)."""
+    face: FaceConfig = field(default_factory=FaceConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    signal: SignalConfig = field(default_factory=SignalConfig)
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """A config dataclass as plain dicts/lists (tuples become lists), for YAML and JSON."""
+    raw = dataclasses.asdict(obj)
+    return _plain(raw)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Defaults, then the YAML file at ``path``, then ``key.sub=value`` overrides."""
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise RppgError(f"{path}: cannot read config ({exc.strerror})") from None
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise RppgError(f"{path}: not valid YAML ({_first_line(exc)})") from None
+        if not isinstance(data, dict):
+            raise RppgError(f"{path}: a config must be a mapping of sections")
+    cfg = from_dict(Config, data, source)
+    for item in overrides or []:
+        apply_override(cfg, item)
+    return cfg
+
+
+def from_dict(cls: type, data: dict[str, Any], source: str, prefix: str = "") -> Any:
+    """Build dataclass ``cls`` from nested dicts, rejecting unknown keys by name."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in names:
+            raise RppgError(f"{source}: unknown setting '{prefix}{key}'")
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise RppgError(f"{source}: '{prefix}{key}' must be a mapping")
+            kwargs[key] = from_dict(hint, value, source, f"{prefix}{key}.")
+        else:
+            kwargs[key] = _coerce(hint, value, f"{source}: '{prefix}{key}'")
+    return cls(**kwargs)
+
+
+def apply_override(cfg: Config, item: str) -> None:
+    """Apply one ``section.key=value`` override (value parsed as YAML) in place."""
+    if "=" not in item:
+        raise RppgError(f"override '{item}' must look like section.key=value")
+    dotted, raw = item.split("=", 1)
+    *parents, leaf = dotted.strip().split(".")
+    target: Any = cfg
+    for part in parents:
+        if not dataclasses.is_dataclass(target) or not hasattr(target, part):
+            raise RppgError(f"override '{item}': unknown setting '{dotted}'")
+        target = getattr(target, part)
+    if not dataclasses.is_dataclass(target) or leaf not in {f.name for f in dataclasses.fields(target)}:
+        raise RppgError(f"override '{item}': unknown setting '{dotted}'")
+    hint = typing.get_type_hints(type(target))[leaf]
+    setattr(target, leaf, _coerce(hint, yaml.safe_load(raw), f"override '{item}'"))
+
+
+def _coerce(hint: Any, value: Any, where: str) -> Any:
+    """Check ``value`` against a simple type hint, converting where it is lossless."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, where)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)) or len(value) != len(args):
+            raise RppgError(f"{where} must be a list of {len(args)} values")
+        return tuple(_coerce(a, v, where) for a, v in zip(args, value, strict=False))
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if hint is str and isinstance(value, str):
+        return value
+    if hint is bool and isinstance(value, bool):
+        return value
+    raise RppgError(f"{where} must be {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def dump_yaml(cfg: Any) -> str:
+    """A config (or section) as YAML text."""
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False)

@@ -1,0 +1,261 @@
+"""Finding, tracking and cropping the face.
+
+Detectors share one interface (``detect(image) -> list[Box]``) and are chosen by name from
+:data:`DETECTORS`: ``mediapipe`` (default; the Tasks FaceDetector with the model shipped
+inside mediapipe <= 0.10.21, or one given by path), ``haar`` (OpenCV's Haar cascade, no
+extra files) and ``none`` (the whole frame is the region, for pre-cropped skin video).
+
+    tracker = FaceTracker(make_detector(cfg), cfg)
+    box = tracker.update(frame.image)          # smoothed Box in frame pixels, or None
+    crop = crop_face(frame.image, box, cfg.box_scale, cfg.crop_size)   # (72, 72, 3) BGR
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from rppg.config import FaceConfig
+from rppg.errors import RppgError
+from rppg.quiet import native_stderr_silenced, quiet_native_logs
+from rppg.registry import Registry
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned face box in pixels of the image it was found in."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    score: float = 1.0
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return self.x + self.w / 2, self.y + self.h / 2
+
+    def scaled(self, factor: float) -> Box:
+        """The box with every coordinate multiplied (image rescaling)."""
+        return Box(self.x * factor, self.y * factor, self.w * factor, self.h * factor, self.score)
+
+    def iou(self, other: Box) -> float:
+        ix = max(0.0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0.0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.w * self.h + other.w * other.h - inter
+        return inter / union if union > 0 else 0.0
+
+
+class FaceDetector(Protocol):
+    """Finds faces in a BGR uint8 image; boxes in that image's pixels, best first."""
+
+    def detect(self, image: np.ndarray) -> list[Box]: ...
+
+    def close(self) -> None: ...
+
+
+DETECTORS: Registry[type] = Registry("face detector")
+
+
+def make_detector(cfg: FaceConfig) -> FaceDetector:
+    """The detector named in ``cfg.detector``, ready to use; close it when done."""
+    return DETECTORS.get(cfg.detector)(cfg)
+
+
+# --------------------------------------------------------------------------- detectors
+
+
+def default_mediapipe_model() -> Path | None:
+    """The short-range face model shipped inside mediapipe (releases up to 0.10.21)."""
+    try:
+        import mediapipe
+    except ImportError:
+        return None
+    path = Path(mediapipe.__file__).parent / "modules/face_detection/face_detection_short_range.tflite"
+    return path if path.is_file() else None
+
+
+@DETECTORS.register("mediapipe")
+class MediapipeDetector:
+    """mediapipe Tasks FaceDetector (BlazeFace short range), in IMAGE mode."""
+
+    def __init__(self, cfg: FaceConfig) -> None:
+        quiet_native_logs()
+        try:
+            import mediapipe as mp
+            from mediapipe.tasks.python import BaseOptions, vision
+        except ImportError:
+            raise RppgError(
+                "face detector 'mediapipe' needs the mediapipe package "
+                "(pip install 'mediapipe<=0.10.21'), or use --detector haar"
+            ) from None
+        model = Path(cfg.model_path) if cfg.model_path else default_mediapipe_model()
+        if model is None:
+            raise RppgError(
+                "mediapipe ships no face model in this release: install 'mediapipe<=0.10.21', "
+                "give face.model_path a face_detection_short_range.tflite, or use --detector haar"
+            )
+        if not model.is_file():
+            raise RppgError(f"{model}: face model not found")
+        self._mp = mp
+        options = vision.FaceDetectorOptions(
+            base_options=BaseOptions(model_asset_path=str(model)),
+            running_mode=vision.RunningMode.IMAGE,
+            min_detection_confidence=cfg.min_confidence,
+        )
+        with native_stderr_silenced():
+            try:
+                self._detector = vision.FaceDetector.create_from_options(options)
+            except (RuntimeError, ValueError) as exc:
+                raise RppgError(f"{model}: cannot load face model ({exc})") from None
+            self._detector.detect(self._image(np.zeros((64, 64, 3), np.uint8)))  # first-run banner
+
+    def _image(self, bgr: np.ndarray):
+        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+
+    def detect(self, image: np.ndarray) -> list[Box]:
+        result = self._detector.detect(self._image(image))
+        boxes = []
+        for det in result.detections:
+            b = det.bounding_box
+            score = det.categories[0].score if det.categories else 1.0
+            boxes.append(Box(b.origin_x, b.origin_y, b.width, b.height, float(score)))
+        return sorted(boxes, key=lambda b: -b.score)
+
+    def close(self) -> None:
+        # Left to the garbage collector at exit, the Tasks detector can crash the process.
+        if getattr(self, "_detector", None) is not None:
+            self._detector.close()
+            self._detector = None
+
+
+@DETECTORS.register("haar")
+class HaarDetector:
+    """OpenCV's frontal-face Haar cascade (needs opencv < 5, which still ships it)."""
+
+    def __init__(self, cfg: FaceConfig) -> None:
+        if not hasattr(cv2, "CascadeClassifier") or not hasattr(cv2, "data"):
+            raise RppgError("face detector 'haar' needs opencv < 5 (CascadeClassifier)")
+        path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+        self._cascade = cv2.CascadeClassifier(str(path))
+        if self._cascade.empty():
+            raise RppgError(f"{path}: cannot load the Haar cascade")
+
+    def detect(self, image: np.ndarray) -> list[Box]:
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        min_side = max(24, min(gray.shape) // 8)
+        found = self._cascade.detectMultiScale(gray, 1.1, 5, minSize=(min_side, min_side))
+        boxes = [Box(float(x), float(y), float(w), float(h)) for x, y, w, h in found]
+        return sorted(boxes, key=lambda b: -b.w * b.h)
+
+    def close(self) -> None:
+        pass
+
+
+@DETECTORS.register("none")
+class WholeFrame:
+    """No detection: the whole frame is the region (pre-cropped skin or face video)."""
+
+    def __init__(self, cfg: FaceConfig) -> None:
+        pass
+
+    def detect(self, image: np.ndarray) -> list[Box]:
+        h, w = image.shape[:2]
+        return [Box(0.0, 0.0, float(w), float(h))]
+
+    def close(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- tracking
+
+
+class FaceTracker:
+    """Runs a detector every few frames on a reduced image and smooths the box.
+
+    State: the current box and how long ago the last detection succeeded. A missed detection
+    keeps the last box for ``hold_s`` seconds (detecting on every frame meanwhile), then the
+    face counts as lost (``update`` returns None) until it is found again.
+    """
+
+    def __init__(self, detector: FaceDetector, cfg: FaceConfig) -> None:
+        self.detector = detector
+        self.cfg = cfg
+        self.whole_frame = isinstance(detector, WholeFrame)
+        self.reset()
+
+    def reset(self) -> None:
+        self.box: Box | None = None
+        self._frames_since_detect = 0
+        self._missed = False
+        self._last_found_t: float | None = None
+
+    def update(self, image: np.ndarray, t_s: float) -> Box | None:
+        """The face box for this frame (full-resolution pixels), or None when lost."""
+        self._frames_since_detect += 1
+        due = self._frames_since_detect >= self.cfg.detect_every
+        if self.box is None or self._missed or due:
+            self._frames_since_detect = 0
+            found = self._detect(image)
+            if found is not None:
+                self.box = found if self.box is None else self._smooth(self.box, found)
+                self._last_found_t = t_s
+                self._missed = False
+            else:
+                self._missed = True
+                if self._last_found_t is None or t_s - self._last_found_t > self.cfg.hold_s:
+                    self.box = None
+        return self.box
+
+    def _detect(self, image: np.ndarray) -> Box | None:
+        if self.whole_frame:
+            return self.detector.detect(image)[0]
+        h, w = image.shape[:2]
+        scale = min(1.0, self.cfg.detect_width / w)
+        small = (
+            image
+            if scale == 1.0
+            else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        )
+        boxes = [b.scaled(1.0 / scale) for b in self.detector.detect(small)]
+        if not boxes:
+            return None
+        if self.box is not None:
+            return max(boxes, key=lambda b: (b.iou(self.box), b.score))
+        return boxes[0]
+
+    def _smooth(self, old: Box, new: Box) -> Box:
+        a = self.cfg.smoothing
+        (ocx, ocy), (ncx, ncy) = old.center, new.center
+        if abs(ncx - ocx) > 0.5 * old.w or abs(ncy - ocy) > 0.5 * old.h:
+            return new  # a jump (new person, fast move): no point smoothing across it
+        cx, cy = ocx + a * (ncx - ocx), ocy + a * (ncy - ocy)
+        w, h = old.w + a * (new.w - old.w), old.h + a * (new.h - old.h)
+        return replace(new, x=cx - w / 2, y=cy - h / 2, w=w, h=h)
+
+
+def crop_box(box: Box, scale: float, image_w: int, image_h: int) -> tuple[int, int, int, int]:
+    """Square region (x0, y0, x1, y1) of side ``scale`` x the box's longer side, centred on
+    the box and moved (or shrunk) to lie inside the image."""
+    side = min(max(box.w, box.h) * scale, image_w, image_h)
+    cx, cy = box.center
+    x0 = int(round(min(max(cx - side / 2, 0), image_w - side)))
+    y0 = int(round(min(max(cy - side / 2, 0), image_h - side)))
+    s = int(round(side))
+    return x0, y0, min(x0 + s, image_w), min(y0 + s, image_h)
+
+
+def crop_face(image: np.ndarray, box: Box, scale: float, size: int) -> np.ndarray:
+    """The enlarged square face region resized to (size, size, 3), BGR uint8."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = crop_box(box, scale, w, h)
+    region = image[y0:y1, x0:x1]
+    if x1 - x0 == size and y1 - y0 == size:
+        return region.copy()
+    return cv2.resize(region, (size, size), interpolation=cv2.INTER_AREA)

@@ -1,0 +1,36 @@
+"""Reading face video: files, image folders, webcams, and benchmark datasets.
+
+from rppg.io import open_source
+with open_source("face.avi") as src:
+    for frame in src:   # Frame(index, t_s, image BGR uint8)
+        ...
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rppg.errors import RppgError
+from rppg.io.frames import Frame, FrameSource
+from rppg.io.images import ImageFolderSource
+from rppg.io.video import CameraSource, VideoFileSource
+
+__all__ = [
+    "CameraSource",
+    "Frame",
+    "FrameSource",
+    "ImageFolderSource",
+    "VideoFileSource",
+    "open_source",
+]
+
+
+def open_source(path: str | os.PathLike, fps: float | None = None) -> FrameSource:
+    """A frame source for a video file or an image folder; ``fps`` overrides the file's."""
+    p = Path(path)
+    if not p.exists():
+        raise RppgError(f"{path}: no such file or folder")
+    if p.is_dir():
+        return ImageFolderSource(p, fps=fps)
+    return VideoFileSource(p, fps=fps)

@@ -1,0 +1,60 @@
+"""Pulse methods by name: which RGB trace a method reads and how it projects it to a pulse.
+
+    method = METHODS.get("pos")
+    pulse = pulse_signal(trace_rgb, fs, method, cfg.signal)   # detrended, band-passed (N,)
+
+Adding a method is one ``register`` call; nothing else in the package lists names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rppg import signal
+from rppg.config import Config, SignalConfig
+from rppg.registry import Registry
+
+Projection = Callable[[np.ndarray, float, float], np.ndarray]
+"""(rgb (N, 3), fs Hz, window s) -> pulse (N,)."""
+
+
+@dataclass(frozen=True)
+class Method:
+    """A named way from a face crop sequence to a pulse."""
+
+    name: str
+    projection: Projection
+    """Maps the RGB trace to a pulse."""
+    roi: str | None = None
+    """Which RGB trace it reads (see :mod:`rppg.trace`): ``mask`` for the trained mask; None
+    = the configured region ``face.roi`` (``skin`` or ``box``)."""
+    description: str = ""
+
+
+METHODS: Registry[Method] = Registry("method")
+
+
+def register(method: Method) -> Method:
+    METHODS.register(method.name)(method)
+    return method
+
+
+register(Method("mask", signal.pos, roi="mask", description="trained skin mask + POS"))
+register(Method("pos", signal.pos, description="plane orthogonal to skin (Wang 2017)"))
+register(Method("chrom", signal.chrom, description="chrominance (de Haan 2013)"))
+register(Method("green", signal.green, description="green channel (Verkruysse 2008)"))
+
+
+def roi_of(method: Method, cfg: Config) -> str:
+    """The RGB trace (region of interest) that ``method`` reads under ``cfg``."""
+    return method.roi or cfg.face.roi
+
+
+def pulse_signal(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np.ndarray:
+    """Pulse (N,) from a uniformly sampled RGB trace (N, 3): project, detrend, band-pass."""
+    raw = method.projection(rgb, fs, cfg.projection_window_s)
+    flat = signal.detrend(raw, fs, cfg.detrend_s)
+    return signal.bandpass(flat, fs, cfg.band_hz, cfg.filter_order)

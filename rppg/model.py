@@ -1,0 +1,113 @@
+"""The skin-mask network (the seed idea: a 1x1 "soft" convolution as a pixel mask).
+
+Conv2d(3, 32, 3, padding=1) -> tanh -> Conv2d(32, 1, 1) -> sigmoid gives one weight in
+(0, 1) per pixel of a face crop; the frame's RGB sample is the mask-weighted mean colour.
+
+    net = load_mask_model()                       # shipped weights
+    rgb = masked_rgb(net, crops)                  # crops (B, H, W, 3) BGR uint8 -> (B, 3) RGB
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from rppg.errors import RppgError
+
+WEIGHTS_NAME = "mask_weights.pt"
+
+
+class SkinMaskNet(nn.Module):
+    """Per-pixel skin weight of a face crop.
+
+    Input: (B, 3, H, W) float crops normalised by :func:`normalise`. Output: (B, 1, H, W) in
+    (0, 1).
+    """
+
+    def __init__(self, hidden: int = 32) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, hidden, kernel_size=3, stride=1, padding=1)
+        self.softconv = nn.Conv2d(hidden, 1, kernel_size=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.softconv(torch.tanh(self.conv(x))))
+
+
+def to_tensor(crops: np.ndarray) -> torch.Tensor:
+    """BGR uint8 crops (B, H, W, 3) -> RGB float tensor (B, 3, H, W) in [0, 1]."""
+    t = torch.from_numpy(np.ascontiguousarray(crops[..., ::-1]))
+    return t.permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def normalise(x: torch.Tensor) -> torch.Tensor:
+    """Per-crop standardisation over pixels and channels (keeps relative colour), (B, 3, H, W)."""
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    std = x.std(dim=(1, 2, 3), keepdim=True)
+    return (x - mean) / (std + 1e-6)
+
+
+def weighted_mean(x: torch.Tensor, mask: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Mask-weighted mean colour: x (B, 3, H, W), mask (B, 1, H, W) -> (B, 3).
+
+    Dividing by the mask's sum makes the trace independent of the mask's overall scale, so
+    training cannot shrink the mask to zero to fit the loss.
+    """
+    return (x * mask).sum(dim=(2, 3)) / (mask.sum(dim=(2, 3)) + eps)
+
+
+@torch.no_grad()
+def masked_rgb(net: SkinMaskNet, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """RGB samples (B, 3) in [0, 255] and masks (B, H, W) for BGR uint8 crops (B, H, W, 3)."""
+    x = to_tensor(crops)
+    mask = net(normalise(x))
+    rgb = weighted_mean(x, mask) * 255.0
+    return rgb.double().numpy(), mask[:, 0].numpy()
+
+
+def shipped_weights() -> Path:
+    """Path of the mask weights shipped with the package (``data/mask_weights.pt``)."""
+    return Path(str(resources.files("rppg.data") / WEIGHTS_NAME))
+
+
+def load_mask_model(path: str | os.PathLike | None = None) -> SkinMaskNet:
+    """A :class:`SkinMaskNet` in eval mode with weights from ``path`` (default: shipped)."""
+    p = Path(path) if path else shipped_weights()
+    if not p.is_file():
+        raise RppgError(f"{p}: mask weights not found (train them with 'rppg train')")
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a bad file
+        raise RppgError(f"{p}: not a mask weights file ({type(exc).__name__})") from None
+    if isinstance(state, dict) and "model" in state:
+        state = state["model"]  # a training checkpoint
+    net = SkinMaskNet()
+    try:
+        net.load_state_dict(state)
+    except (RuntimeError, TypeError) as exc:
+        raise RppgError(f"{p}: weights do not fit the mask network ({str(exc).splitlines()[0]})") from None
+    return net.eval()
+
+
+def save_weights(net: SkinMaskNet, path: str | os.PathLike) -> None:
+    """Write the network's weights atomically (temp file, then rename)."""
+    atomic_torch_save(net.state_dict(), path)
+
+
+def atomic_torch_save(obj: object, path: str | os.PathLike) -> None:
+    """torch.save to a temporary file beside ``path``, then rename over it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

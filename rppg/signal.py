@@ -1,0 +1,267 @@
+"""Signal maths: RGB trace -> pulse -> heart rate. Pure numpy/scipy, arrays in, arrays out.
+
+Conventions: ``rgb`` is a float array of shape (N, 3) with columns R, G, B, sampled
+uniformly at ``fs`` Hz; a pulse is shape (N,). Heart rates are in bpm, frequencies in Hz,
+times in seconds.
+
+    from rppg import signal
+    pulse = signal.pos(rgb, fs=30.0)
+    pulse = signal.bandpass(signal.detrend(pulse, fs=30.0), fs=30.0)
+    hr_bpm, snr_db = signal.estimate_hr(pulse, fs=30.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import linalg
+from scipy import signal as sps
+
+DEFAULT_BAND_HZ = (0.7, 3.5)
+"""Only used as a fallback by these pure functions; the configured band lives in config."""
+
+
+# --------------------------------------------------------------------------- sampling
+
+
+def resample_uniform(t_s: np.ndarray, x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """Linearly interpolate samples at times ``t_s`` (N,) onto a grid of rate ``fs`` Hz.
+
+    ``x`` is (N,) or (N, C); NaN rows (frames without a face) are bridged by interpolating
+    between their valid neighbours. Returns ``(t_uniform (M,), x_uniform (M,) or (M, C))``.
+    """
+    t_s = np.asarray(t_s, dtype=float)
+    x = np.asarray(x, dtype=float)
+    x2 = x.reshape(len(x), -1)
+    valid = np.all(np.isfinite(x2), axis=1) & np.isfinite(t_s)
+    if valid.sum() < 2:
+        raise ValueError("fewer than two valid samples to resample")
+    tv, xv = t_s[valid], x2[valid]
+    n = int(np.floor((tv[-1] - tv[0]) * fs + 1e-9)) + 1
+    grid = tv[0] + np.arange(n) / fs
+    out = np.column_stack([np.interp(grid, tv, xv[:, c]) for c in range(x2.shape[1])])
+    return grid, out.reshape((n,) + x.shape[1:])
+
+
+def frame_rate(t_s: np.ndarray) -> float:
+    """Frame rate (Hz) from timestamps (s): the median interval, robust to dropped frames."""
+    dt = np.diff(np.asarray(t_s, dtype=float))
+    dt = dt[np.isfinite(dt) & (dt > 0)]
+    if len(dt) == 0:
+        raise ValueError("timestamps do not increase")
+    return float(1.0 / np.median(dt))
+
+
+# --------------------------------------------------------------------------- filtering
+
+
+def detrend(x: np.ndarray, fs: float, cutoff_s: float = 4.0) -> np.ndarray:
+    """Remove slow trends (smoothness priors, Tarvainen et al. 2002) along axis 0.
+
+    Solves the banded system (I + lam^2 D2'D2) z = x in O(N) time and memory, with lam set
+    so that the trend's half-power point is ``1 / cutoff_s`` Hz. ``x``: (N,) or (N, C).
+    """
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    if n < 5:
+        return x - x.mean(axis=0)
+    lam = (fs * cutoff_s / (2 * np.pi)) ** 2
+    # Upper banded form of lam^2 * D2'D2 (+ I): diagonals of a second-difference Gram matrix.
+    main = np.full(n, 6.0)
+    main[[0, -1]] = 1.0
+    main[[1, -2]] = 5.0
+    off1 = np.full(n - 1, -4.0)
+    off1[[0, -1]] = -2.0
+    off2 = np.ones(n - 2)
+    ab = np.zeros((3, n))
+    ab[0, 2:] = lam**2 * off2
+    ab[1, 1:] = lam**2 * off1
+    ab[2, :] = lam**2 * main + 1.0
+    trend = linalg.solveh_banded(ab, x, check_finite=False)
+    return x - trend
+
+
+def bandpass(
+    x: np.ndarray, fs: float, band_hz: tuple[float, float] = DEFAULT_BAND_HZ, order: int = 3
+) -> np.ndarray:
+    """Zero-phase Butterworth band-pass along axis 0. ``x``: (N,) or (N, C)."""
+    lo, hi = band_hz
+    nyq = fs / 2.0
+    hi = min(hi, 0.99 * nyq)
+    sos = sps.butter(order, [lo / nyq, hi / nyq], btype="bandpass", output="sos")
+    x = np.asarray(x, dtype=float)
+    padlen = min(3 * (2 * len(sos) + 1) * 4, len(x) - 1)
+    return sps.sosfiltfilt(sos, x, axis=0, padlen=max(padlen, 0))
+
+
+def normalize_by_moving_mean(rgb: np.ndarray, fs: float, window_s: float) -> np.ndarray:
+    """Divide each channel by its centred moving average: relative colour change, (N, 3)."""
+    n = max(1, int(round(window_s * fs)))
+    kernel = np.ones(n) / n
+    pad = np.pad(rgb, ((n // 2, n - 1 - n // 2), (0, 0)), mode="edge")
+    mean = np.column_stack([np.convolve(pad[:, c], kernel, mode="valid") for c in range(3)])
+    return rgb / np.maximum(mean, 1e-9)
+
+
+# --------------------------------------------------------------------------- projections
+
+
+def green(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+    """GREEN (Verkruysse et al. 2008): the green channel's relative change, (N,)."""
+    return normalize_by_moving_mean(rgb, fs, window_s)[:, 1] - 1.0
+
+
+def chrom(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+    """CHROM (de Haan & Jeanne 2013): chrominance signals tuned by a per-window ratio, (N,)."""
+    cn = normalize_by_moving_mean(rgb, fs, window_s)
+    xs = 3.0 * cn[:, 0] - 2.0 * cn[:, 1]
+    ys = 1.5 * cn[:, 0] + cn[:, 1] - 1.5 * cn[:, 2]
+    xy = bandpass(np.column_stack([xs, ys]), fs)
+    n = _window_len(len(rgb), fs, window_s)
+    win = sliding_window_view(xy, n, axis=0)  # (M, 2, n)
+    alpha = _safe_ratio(win[:, 0].std(axis=1), win[:, 1].std(axis=1))
+    segs = win[:, 0] - alpha[:, None] * win[:, 1]
+    segs = (segs - segs.mean(axis=1, keepdims=True)) * np.hanning(n)[None, :]
+    return _overlap_add(segs, len(rgb))
+
+
+def pos(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+    """POS (Wang et al. 2017): projection on the plane orthogonal to skin tone, (N,)."""
+    n = _window_len(len(rgb), fs, window_s)
+    win = sliding_window_view(np.asarray(rgb, dtype=float), n, axis=0)  # (M, 3, n)
+    cn = win / np.maximum(win.mean(axis=2, keepdims=True), 1e-9)
+    s1 = cn[:, 1] - cn[:, 2]
+    s2 = -2.0 * cn[:, 0] + cn[:, 1] + cn[:, 2]
+    alpha = _safe_ratio(s1.std(axis=1), s2.std(axis=1))
+    h = s1 + alpha[:, None] * s2
+    return _overlap_add(h - h.mean(axis=1, keepdims=True), len(rgb))
+
+
+def _window_len(n: int, fs: float, window_s: float) -> int:
+    return int(max(2, min(n, round(window_s * fs))))
+
+
+def _safe_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b with 0 where b is ~0 (flat input must not produce inf/NaN)."""
+    out = np.zeros_like(a)
+    ok = b > 1e-12
+    out[ok] = a[ok] / b[ok]
+    return out
+
+
+def _overlap_add(segs: np.ndarray, n: int) -> np.ndarray:
+    """Sum windows ``segs`` (M, L), window m starting at sample m, into a signal of length n."""
+    m, length = segs.shape
+    out = np.zeros(n)
+    for k in range(length):  # L is ~50 samples; M can be 10^5
+        out[k : k + m] += segs[:, k]
+    return out
+
+
+# --------------------------------------------------------------------------- spectrum
+
+
+@dataclass
+class Spectrum:
+    """A one-sided power spectrum: ``freqs_hz`` (K,) and ``power`` (K,)."""
+
+    freqs_hz: np.ndarray
+    power: np.ndarray
+
+
+def spectrum(x: np.ndarray, fs: float, resolution_hz: float = 0.002) -> Spectrum:
+    """Hann-windowed periodogram of ``x`` (N,), zero-padded to a grid step <= resolution_hz."""
+    x = np.asarray(x, dtype=float)
+    x = x - x.mean()
+    nfft = max(len(x), int(np.ceil(fs / resolution_hz)))
+    nfft = 1 << (nfft - 1).bit_length()
+    spec = np.fft.rfft(x * np.hanning(len(x)), n=nfft)
+    return Spectrum(np.fft.rfftfreq(nfft, 1.0 / fs), np.abs(spec) ** 2)
+
+
+def peak_frequency(spec: Spectrum, band_hz: tuple[float, float] = DEFAULT_BAND_HZ) -> float | None:
+    """Frequency (Hz) of the highest peak inside ``band_hz``, refined by a parabola through
+    the top three bins (sub-bin precision); None for a flat or empty spectrum."""
+    f, p = spec.freqs_hz, spec.power
+    idx = np.flatnonzero((f >= band_hz[0]) & (f <= band_hz[1]))
+    if len(idx) < 3 or not np.isfinite(p[idx]).all() or p[idx].max() <= 0:
+        return None
+    k = idx[np.argmax(p[idx])]
+    if k in (idx[0], idx[-1]):
+        return float(f[k])
+    a, b, c = p[k - 1], p[k], p[k + 1]
+    denom = a - 2 * b + c
+    shift = 0.5 * (a - c) / denom if denom != 0 else 0.0
+    return float(f[k] + np.clip(shift, -0.5, 0.5) * (f[1] - f[0]))
+
+
+def snr_db(
+    spec: Spectrum,
+    f0_hz: float,
+    band_hz: tuple[float, float] = DEFAULT_BAND_HZ,
+    tolerance_hz: float = 0.1,
+) -> float | None:
+    """Signal-to-noise ratio (dB, de Haan & Jeanne 2013): power within ``tolerance_hz`` of
+    the pulse frequency and its first harmonic, over the rest of the power in ``band_hz``."""
+    f, p = spec.freqs_hz, spec.power
+    in_band = (f >= band_hz[0]) & (f <= band_hz[1])
+    near = (np.abs(f - f0_hz) <= tolerance_hz) | (np.abs(f - 2 * f0_hz) <= tolerance_hz)
+    sig = p[in_band & near].sum()
+    noise = p[in_band & ~near].sum()
+    if sig <= 0 or noise <= 0:
+        return None
+    return float(10.0 * np.log10(sig / noise))
+
+
+def estimate_hr(
+    pulse: np.ndarray,
+    fs: float,
+    band_hz: tuple[float, float] = DEFAULT_BAND_HZ,
+    tolerance_hz: float = 0.1,
+    resolution_hz: float = 0.002,
+) -> tuple[float | None, float | None]:
+    """Heart rate (bpm) and SNR (dB) of a pulse (N,) from its spectral peak."""
+    spec = spectrum(pulse, fs, resolution_hz)
+    f0 = peak_frequency(spec, band_hz)
+    if f0 is None:
+        return None, None
+    return 60.0 * f0, snr_db(spec, f0, band_hz, tolerance_hz)
+
+
+@dataclass
+class HrSeries:
+    """Heart rate over time: one value per window, ``t_s`` at each window's end (s)."""
+
+    t_s: np.ndarray
+    hr_bpm: np.ndarray
+    snr_db: np.ndarray
+
+
+def windowed_hr(
+    pulse: np.ndarray,
+    fs: float,
+    window_s: float = 10.0,
+    hop_s: float = 1.0,
+    band_hz: tuple[float, float] = DEFAULT_BAND_HZ,
+    tolerance_hz: float = 0.1,
+    resolution_hz: float = 0.002,
+    t0_s: float = 0.0,
+) -> HrSeries:
+    """HR (bpm) and SNR (dB) over sliding windows of a pulse (N,); NaN where undefined.
+
+    Windows end at ``window_s, window_s + hop_s, ...`` seconds after ``t0_s``; a recording
+    shorter than one window gives a single window over all of it.
+    """
+    n = len(pulse)
+    wlen = min(n, int(round(window_s * fs)))
+    hop = max(1, int(round(hop_s * fs)))
+    ends = np.arange(wlen, n + 1, hop)
+    hr = np.full(len(ends), np.nan)
+    snr = np.full(len(ends), np.nan)
+    for i, end in enumerate(ends):
+        h, s = estimate_hr(pulse[end - wlen : end], fs, band_hz, tolerance_hz, resolution_hz)
+        hr[i] = np.nan if h is None else h
+        snr[i] = np.nan if s is None else s
+    return HrSeries(t0_s + (ends - 1) / fs, hr, snr)

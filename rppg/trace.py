@@ -1,0 +1,192 @@
+"""From frames to RGB traces: face tracking, cropping and one colour sample per frame.
+
+    builder = TraceBuilder(cfg, rois={"box", "mask"})
+    for frame in source:
+        builder.add(frame)
+    trace = builder.finish()        # Trace(t_s (N,), rgb {"box": (N, 3), "mask": (N, 3)}, face (N,))
+
+Regions of interest: ``box`` is the plain mean of the face crop (a uniform mask); ``skin``
+the mean of the crop's skin-coloured pixels (YCrCb thresholds, the classic methods' region);
+``mask`` the trained skin mask's weighted mean (see :mod:`rppg.model`). Frames without a
+face give NaN samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from rppg.config import Config
+from rppg.face import Box, FaceTracker, crop_face, make_detector
+from rppg.io.frames import Frame
+
+# Skin colour in OpenCV's YCrCb (Y, Cr, Cb), after Chai & Ngan (1999): wide enough for dark
+# and light skin, narrow enough to drop hair, eyes and most backgrounds.
+SKIN_YCRCB_LO = np.array([0, 133, 77], np.uint8)
+SKIN_YCRCB_HI = np.array([255, 173, 127], np.uint8)
+MIN_SKIN_FRACTION = 0.02
+"""Below this share of skin pixels in a crop, the whole crop's mean is used instead."""
+
+
+def box_mean(crop: np.ndarray) -> np.ndarray:
+    """Plain mean colour of a BGR crop, as RGB (3,)."""
+    b, g, r, _ = cv2.mean(crop)
+    return np.array([r, g, b])
+
+
+def skin_pixels(crop: np.ndarray) -> np.ndarray:
+    """uint8 mask (H, W), 255 where a BGR crop's pixel has skin colour."""
+    return cv2.inRange(cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb), SKIN_YCRCB_LO, SKIN_YCRCB_HI)
+
+
+def skin_mean(crop: np.ndarray) -> np.ndarray:
+    """Mean colour (RGB, (3,)) of a BGR crop's skin-coloured pixels (all pixels if too few)."""
+    mask = skin_pixels(crop)
+    if cv2.countNonZero(mask) < MIN_SKIN_FRACTION * mask.size:
+        return box_mean(crop)
+    b, g, r, _ = cv2.mean(crop, mask=mask)
+    return np.array([r, g, b])
+
+
+ROI_MEANS = {"box": box_mean, "skin": skin_mean}
+"""Regions computed per crop right away; ``mask`` runs batched through the network."""
+ROIS = (*ROI_MEANS, "mask")
+
+
+@dataclass
+class Trace:
+    """Per-frame colour samples of one recording."""
+
+    t_s: np.ndarray
+    """Frame times (s), shape (N,)."""
+    rgb: dict[str, np.ndarray]
+    """Mean colour per region of interest, RGB in [0, 255], shape (N, 3); NaN without a face."""
+    face: np.ndarray
+    """Whether a face was tracked in each frame, bool (N,)."""
+    mean_mask: np.ndarray | None = None
+    """Mean skin mask over the recording, (crop, crop) in (0, 1); None without ``mask``."""
+    mean_crop: np.ndarray | None = None
+    """Mean face crop over the recording, (crop, crop, 3) BGR uint8."""
+
+    @property
+    def frames(self) -> int:
+        return len(self.t_s)
+
+    @property
+    def face_ratio(self) -> float:
+        return float(self.face.mean()) if len(self.face) else 0.0
+
+
+@dataclass
+class FrameSample:
+    """What one frame contributed: its face box and colour per region (None without face)."""
+
+    t_s: float
+    box: Box | None
+    rgb: dict[str, np.ndarray | None] = field(default_factory=dict)
+    crop: np.ndarray | None = None
+    mask: np.ndarray | None = None
+
+
+class TraceBuilder:
+    """Accumulates a :class:`Trace` frame by frame; holds no frames, only samples.
+
+    Mask inference runs in batches of ``cfg.model.batch_size`` crops (offline) or per frame
+    (``batch_size=1``, live), so ``add`` returns a frame's mask sample only when its batch ran.
+    """
+
+    def __init__(self, cfg: Config, rois: set[str] | frozenset[str], mask_net=None, batch_size=None):
+        self.cfg = cfg
+        self.rois = set(rois)
+        self.detector = make_detector(cfg.face)
+        self.tracker = FaceTracker(self.detector, cfg.face)
+        self.net = None
+        if "mask" in self.rois:
+            from rppg.model import load_mask_model
+
+            self.net = mask_net if mask_net is not None else load_mask_model(cfg.model.weights)
+            import torch
+
+            torch.set_num_threads(max(1, cfg.model.threads))
+        self.batch_size = batch_size or cfg.model.batch_size
+        self.reset()
+
+    def reset(self) -> None:
+        self.tracker.reset()
+        self._t: list[float] = []
+        self._face: list[bool] = []
+        self._rgb: dict[str, list[np.ndarray]] = {r: [] for r in self.rois}
+        self._pending: list[tuple[int, np.ndarray]] = []
+        self._mask_sum = None
+        self._crop_sum = None
+        self._n_crops = 0
+
+    def add(self, frame: Frame) -> FrameSample:
+        """Track the face in ``frame`` and record its colour samples."""
+        box = self.tracker.update(frame.image, frame.t_s)
+        self._t.append(frame.t_s)
+        self._face.append(box is not None)
+        sample = FrameSample(frame.t_s, box)
+        nan = np.full(3, np.nan)
+        if box is None:
+            for r in self.rois:
+                self._rgb[r].append(nan)
+            return sample
+        crop = crop_face(frame.image, box, self.cfg.face.box_scale, self.cfg.face.crop_size)
+        sample.crop = crop
+        self._accumulate_crop(crop)
+        for roi, mean in ROI_MEANS.items():
+            if roi in self.rois:
+                sample.rgb[roi] = mean(crop)
+                self._rgb[roi].append(sample.rgb[roi])
+        if "mask" in self.rois:
+            self._rgb["mask"].append(nan)  # filled in when its batch runs
+            self._pending.append((len(self._t) - 1, crop))
+            if len(self._pending) >= self.batch_size:
+                last = self._flush()
+                sample.rgb["mask"], sample.mask = last
+        return sample
+
+    def _accumulate_crop(self, crop: np.ndarray) -> None:
+        if self._crop_sum is None:
+            self._crop_sum = np.zeros(crop.shape, np.float64)
+        self._crop_sum += crop
+        self._n_crops += 1
+
+    def _flush(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Run the mask on pending crops; returns the last crop's (rgb, mask)."""
+        if not self._pending:
+            return None
+        from rppg.model import masked_rgb
+
+        idx = [i for i, _ in self._pending]
+        rgb, masks = masked_rgb(self.net, np.stack([c for _, c in self._pending]))
+        for i, value in zip(idx, rgb, strict=False):
+            self._rgb["mask"][i] = value
+        total = masks.sum(axis=0)
+        self._mask_sum = total if self._mask_sum is None else self._mask_sum + total
+        self._pending = []
+        return rgb[-1], masks[-1]
+
+    def finish(self) -> Trace:
+        """The trace of everything added so far."""
+        self._flush()
+        n = max(self._n_crops, 1)
+        return Trace(
+            t_s=np.asarray(self._t, dtype=float),
+            rgb={r: np.asarray(v, dtype=float).reshape(-1, 3) for r, v in self._rgb.items()},
+            face=np.asarray(self._face, dtype=bool),
+            mean_mask=None if self._mask_sum is None else self._mask_sum / n,
+            mean_crop=None if self._crop_sum is None else (self._crop_sum / n).astype(np.uint8),
+        )
+
+    def close(self) -> None:
+        self.detector.close()
+
+    def __enter__(self) -> TraceBuilder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

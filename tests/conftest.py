@@ -1,0 +1,51 @@
+"""Shared fixtures: synthetic recordings (made once per session) and the real test clips."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+from rppg.synth import SynthSpec, write_recording  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def shared_or_skip(*parts: str) -> Path:
+    """A file or folder under ../shared/data, or skip the test saying why."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real test data not present: {path} (only on the project's machines)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("synth")
+
+
+@pytest.fixture(scope="session")
+def make_video(synth_dir):
+    """Factory: a generic-layout synthetic video for a spec, cached per session by spec."""
+    cache: dict[str, Path] = {}
+
+    def make(**kwargs) -> Path:
+        spec = SynthSpec(**kwargs)
+        key = json.dumps(kwargs, sort_keys=True)
+        if key not in cache:
+            name = f"v{len(cache)}"
+            cache[key] = write_recording(spec, synth_dir / name, "generic")
+        return cache[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def short_video(make_video) -> Path:
+    """A small 12 s, 320x240 synthetic face at 80 bpm, for quick end-to-end checks."""
+    return make_video(hr_bpm=80.0, duration_s=12.0, width=320, height=240, seed=3)

@@ -1,0 +1,103 @@
+"""The `rppg` command as a user runs it: outputs per the contract, one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rppg.synth import SynthSpec, write_video
+
+
+def rppg(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "rppg", *map(str, args)], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_process_json_and_out_files(short_video, tmp_path):
+    out = tmp_path / "result"
+    run = rppg("process", short_video, "--method", "chrom", "--json", "--out", out)
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout)  # exactly one JSON object on stdout
+    assert summary["method"] == "chrom"
+    assert summary["hr_bpm"] == pytest.approx(80, abs=2)
+    for name in ("summary.json", "hr.csv", "trace.csv", "plot.png"):
+        assert (out / name).stat().st_size > 0
+    assert json.loads((out / "summary.json").read_text()) == summary
+    hr_lines = (out / "hr.csv").read_text().splitlines()
+    assert hr_lines[0] == "t_s,hr_bpm,snr_db" and len(hr_lines) == 1 + len(summary["hr_series"])
+    assert run.stderr == ""
+
+
+def test_synth_command_writes_a_processable_video(tmp_path):
+    run = rppg("synth", tmp_path / "s", "--hr", "100", "--duration", "8", "--size", "160x120")
+    assert run.returncode == 0, run.stderr
+    video = tmp_path / "s" / "synth.avi"
+    assert run.stdout.strip() == str(video)
+    processed = rppg("process", video, "--json")
+    assert json.loads(processed.stdout)["hr_bpm"] == pytest.approx(100, abs=3)
+
+
+@pytest.fixture(scope="module")
+def no_face_video(tmp_path_factory):
+    # The scene's background alone: texture and noise, nobody in it.
+    spec = SynthSpec(duration_s=6, width=160, height=120, face_scale=0.01)
+    return write_video(spec, tmp_path_factory.mktemp("noface") / "empty_room.avi")
+
+
+def bad_inputs(tmp_path, short_video, no_face_video):
+    text = tmp_path / "notes.mp4"
+    text.write_text("this is a text file\n" * 100)
+    empty = tmp_path / "empty.avi"
+    empty.write_bytes(b"")
+    truncated = tmp_path / "truncated.avi"
+    truncated.write_bytes(short_video.read_bytes()[:4000])
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    return {
+        "missing": (["process", tmp_path / "nope.avi"], "no such file"),
+        "text as mp4": (["process", text], "not a readable video"),
+        "empty": (["process", empty], "empty file"),
+        "truncated": (["process", truncated], "truncated"),
+        "no face": (["process", no_face_video], "no face found"),
+        "unknown method": (["process", short_video, "--method", "magic"], "unknown method 'magic'"),
+        "unwritable out": (["process", short_video, "--out", blocker / "out"], "cannot write output"),
+        "unknown flag": (["process", short_video, "--frobnicate"], "unrecognized arguments"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing", "text as mp4", "empty", "truncated", "no face", "unknown method", "unwritable out",
+     "unknown flag"],
+)  # fmt: skip
+def test_bad_input_exits_2_with_one_line(case, tmp_path, short_video, no_face_video):
+    args, message = bad_inputs(tmp_path, short_video, no_face_video)[case]
+    run = rppg(*args)
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert message in lines[0]
+    assert "Traceback" not in run.stderr
+    assert run.stdout == ""
+
+
+def test_no_output_folder_left_half_written_on_error(tmp_path):
+    out = tmp_path / "out"
+    run = rppg("process", tmp_path / "missing.avi", "--out", out)
+    assert run.returncode == 2
+    assert not any(out.glob("*")) if out.exists() else True
+
+
+def test_haar_detector_needs_no_mediapipe_model(short_video):
+    run = rppg("process", short_video, "--detector", "haar", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["face_ratio"] > 0.9
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).with_name("rppg")
+    run = subprocess.run([str(script), "methods"], capture_output=True, text=True)
+    assert run.returncode == 0 and "pos" in run.stdout
