@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 from rppg.config import Config, dump_yaml, load_config
 from rppg.errors import RppgError
@@ -88,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--distractor", type=float, default=0.0, help="non-skin flicker amplitude")
     p.add_argument("--drift", type=float, default=0.0, help="heart-rate change over the video (bpm)")
     p.add_argument("--codec", default="MJPG", help="MJPG, mp4v, XVID or I420")
+    p.add_argument("--lag", type=float, default=0.0, help="contact-PPG delay behind the face (s)")
+    p.add_argument("--jitter", type=float, default=0.0, help="frame-time jitter std (s), PURE layout")
+
+    add_evaluate_parser(sub)
 
     p = sub.add_parser("methods", help="list the pulse methods")
     p = sub.add_parser("config", help="print the effective configuration as YAML")
@@ -148,6 +153,49 @@ def _synth(args: argparse.Namespace) -> int:
     )
     path = write_recording(spec, args.out_dir, args.format, args.name)
     print(path)
+    return 0
+
+
+def add_evaluate_parser(sub) -> None:
+    """``rppg evaluate`` (also used by ``scripts/evaluate.py``)."""
+    p = sub.add_parser("evaluate", help="metrics table of methods over a dataset")
+    p.add_argument("--dataset", required=True, help="layout: ubfc, pure, deap, physrecorder, generic")
+    p.add_argument("--root", required=True, help="the dataset's root folder")
+    p.add_argument("--methods", help="comma-separated methods (default: all)")
+    p.add_argument("--out", default="evaluation", help="output folder (default: ./evaluation)")
+    p.add_argument("--json", action="store_true", help='print {"metrics": [...]} on stdout')
+    p.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    p.add_argument("--cache", help="trace cache folder (default: ~/.cache/rppg/traces)")
+    p.add_argument("--no-cache", action="store_true", help="always decode the videos")
+    add_config_args(p)
+
+
+@command("evaluate")
+def _evaluate(args: argparse.Namespace) -> int:
+    from rppg.cache import default_cache_dir
+    from rppg.evaluate import evaluate, format_table, metrics_rows, progress_bar, write_report
+    from rppg.report import prepare_out_dir
+
+    cfg = config_from_args(args)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
+    out = prepare_out_dir(args.out)
+    cache = None if args.no_cache else Path(args.cache) if args.cache else default_cache_dir() / "traces"
+    if args.workers < 1:
+        raise RppgError("--workers must be at least 1")
+    report = evaluate(args.dataset, args.root, methods, cfg, args.workers, cache, progress_bar)
+    write_report(report, out)
+    if args.json:
+        print(json.dumps({"metrics": metrics_rows(report)}))
+    else:
+        print(format_table(report))
+        print(f"per-recording rows, metrics and plots in {out}/")
+    n_recs = len({r.recording for r in report.rows})
+    if report.failed:
+        print(
+            f"rppg: {len(report.failed)} of {n_recs} recordings failed (see status in "
+            f"{out / 'per_video.csv'}): {', '.join(report.failed)}",
+            file=sys.stderr,
+        )
     return 0
 
 

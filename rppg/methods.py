@@ -46,6 +46,10 @@ register(Method("mask", signal.pos, roi="mask", description="trained skin mask +
 register(Method("pos", signal.pos, description="plane orthogonal to skin (Wang 2017)"))
 register(Method("chrom", signal.chrom, description="chrominance (de Haan 2013)"))
 register(Method("green", signal.green, description="green channel (Verkruysse 2008)"))
+register(Method("ica", signal.ica, description="independent component analysis (Poh 2010)"))
+register(Method("lgi", signal.lgi, description="local group invariance (Pilz 2018)"))
+register(Method("pbv", signal.pbv, description="blood-volume pulse signature (de Haan 2014)"))
+register(Method("omit", signal.omit, description="orthogonal matrix image transform (Casado 2023)"))
 
 
 def roi_of(method: Method, cfg: Config) -> str:

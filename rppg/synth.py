@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,9 +26,8 @@ import numpy as np
 
 from rppg.errors import RppgError
 from rppg.registry import Registry
+from rppg.signal import PULSE_SIGNATURE_RGB
 
-# Pulsatile change of skin colour, relative, R:G:B (de Haan & van Leest 2014, approx.).
-PULSE_DIRECTION_RGB = np.array([0.33, 0.77, 0.53])
 # Region of the astronaut photo used (rows, cols) and the face/hair ellipses inside it.
 _PHOTO_ROWS, _PHOTO_COLS = slice(0, 300), slice(90, 360)
 _FACE_ELLIPSE = (225 - 90, 132, 46, 60)  # cx, cy, ax, ay in photo-crop pixels
@@ -62,7 +62,8 @@ class SynthSpec:
     noise_std: float = 2.0
     """Sensor noise standard deviation (grey levels)."""
     distractor_amplitude: float = 0.0
-    """Relative modulation of hair and a background screen at ``distractor_hz``."""
+    """Relative colour change (along the pulse's colour direction) of the hair, and twice
+    that of a background screen, at ``distractor_hz``: non-skin regions that pulse."""
     distractor_hz: float | None = None
     """Distractor frequency (Hz); None = 0.6 Hz away from the heart rate, inside the band."""
     ppg_lag_s: float = 0.0
@@ -199,9 +200,12 @@ class Renderer:
         self._photo = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         self._skin = cv2.resize(skin, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         hair = cv2.resize(hair, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        direction = PULSE_DIRECTION_RGB[::-1] / PULSE_DIRECTION_RGB[1]  # BGR, green = 1
+        direction = PULSE_SIGNATURE_RGB[::-1] / PULSE_SIGNATURE_RGB[1]  # BGR, green = 1
         self._skin_dir = (self._skin[..., None] * direction[None, None, :]).astype(np.float32)
-        self._hair3 = np.repeat(hair[..., None], 3, axis=2)
+        # Distractors change colour along the pulse's own direction: something else "pulsing"
+        # at another rate, which a projection like POS cannot reject; only a region can.
+        self._direction = direction.astype(np.float32)
+        self._hair_dir = (hair[..., None] * direction[None, None, :]).astype(np.float32)
         ph, pw = self._photo.shape[:2]
         self._origin = ((spec.width - pw) / 2, spec.height - ph)
         self._background = self._make_background(rng)
@@ -253,11 +257,11 @@ class Renderer:
         # Blood volume up -> more absorption -> darker skin: the wave enters with a minus.
         gain = 1.0 - s.pulse_amplitude * wave * self._skin_dir
         if distract:
-            gain = gain + distract * self._hair3
+            gain = gain + distract * self._hair_dir
         person = self._photo * gain
         canvas = self._background * light
         if distract:
-            canvas[self._screen] *= 1.0 + 2.0 * distract
+            canvas[self._screen] *= 1.0 + 2.0 * distract * self._direction
         cv2.warpAffine(
             person * light,
             self._transform(t),
@@ -354,6 +358,136 @@ def _write_ubfc(spec: SynthSpec, out: Path, name: str) -> Path:
     return folder
 
 
+@WRITERS.register("pure")
+def _write_pure(spec: SynthSpec, out: Path, name: str) -> Path:
+    """PURE: ``OUT/<name>/<name>.json`` (ns timestamps, 60 Hz oximeter) + PNG frames
+    ``OUT/<name>/<name>/Image<ns>.png`` captured at the spec's (jittered) frame times."""
+    folder = out / name
+    start_ns = 1_400_000_000_000_000_000 + spec.seed * 1_000_000_000
+    times = frame_times(spec)
+    stamps = [start_ns + int(round(t * 1e9)) for t in times]
+    frames = folder / name
+    frames.mkdir(parents=True, exist_ok=True)
+    for (_, image), ns in zip(Renderer(spec).frames(times), stamps, strict=True):
+        cv2.imwrite(str(frames / f"Image{ns}.png"), image)
+    t, ppg, hr = ground_truth(replace(spec, ppg_fs=60.0))
+    packages = [
+        {"Timestamp": start_ns + int(round(x * 1e9)), "Value": {"waveform": float(w), "pulseRate": float(h),
+         "o2saturation": 98, "signalStrength": 4}}
+        for x, w, h in zip(t, ppg, hr, strict=True)
+    ]  # fmt: skip
+    meta = {"/FullPackage": packages, "/Image": [{"Timestamp": ns} for ns in stamps]}
+    (folder / f"{name}.json").write_text(json.dumps(meta))
+    write_spec(spec, folder / "synth.json")
+    return folder
+
+
+DEAP_FPS, DEAP_FS, DEAP_BASELINE, DEAP_SAMPLES = 50.0, 128.0, 384, 8064
+
+
+def deap_experiment_order(participant: int) -> np.ndarray:
+    """Experiment_id (1-40) of each presented trial 1-40: a fixed, non-identity shuffle."""
+    return np.random.default_rng(participant).permutation(40) + 1
+
+
+@WRITERS.register("deap")
+def _write_deap(spec: SynthSpec, out: Path, name: str) -> Path:
+    """DEAP: ``face_video/sXX/sXX_trialYY.avi`` (50 fps), the pulse in channel 38 of
+    ``data_preprocessed_python/sXX.dat`` at the trial's Experiment_id, after a 3 s baseline,
+    and ``metadata_csv/participant_ratings.csv``. Channel 39 carries a decoy wave at another
+    rate, so a loader reading the wrong channel or trial gets a wrong heart rate. Writing
+    several trials of one participant adds them to the same ``.dat``."""
+    import pickle
+
+    match = re.match(r"^s(\d+)_trial(\d+)$", name)
+    if not match:
+        raise RppgError(f"deap recording names look like s01_trial05, got {name!r}")
+    participant, trial = int(match.group(1)), int(match.group(2))
+    spec = replace(spec, fps=DEAP_FPS, ppg_fs=DEAP_FS)
+    subject = f"s{participant:02d}"
+    video = write_video(spec, out / "face_video" / subject / f"{name}.avi")
+    order = deap_experiment_order(participant)
+    dat = out / "data_preprocessed_python" / f"{subject}.dat"
+    dat.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(spec.seed + 3000)
+    if dat.exists():
+        with open(dat, "rb") as f:
+            content = pickle.load(f, encoding="latin1")
+    else:
+        content = {"data": rng.normal(0, 1, (40, 40, DEAP_SAMPLES)).astype(np.float32),
+                   "labels": rng.uniform(1, 9, (40, 4)).astype(np.float32)}  # fmt: skip
+    t = (np.arange(DEAP_SAMPLES) - DEAP_BASELINE) / DEAP_FS
+    model = PulseModel(replace(spec, duration_s=max(spec.duration_s, 60.0)))
+    experiment = int(order[trial - 1])
+    content["data"][experiment - 1, 38] = model.wave(t - spec.ppg_lag_s)
+    content["data"][experiment - 1, 38, :DEAP_BASELINE] = rng.normal(0, 1, DEAP_BASELINE)
+    decoy_hz = spec.resolved_distractor_hz()
+    content["data"][experiment - 1, 39] = np.sin(2 * np.pi * decoy_hz * t)
+    with open(dat, "wb") as f:
+        pickle.dump(content, f, protocol=2)
+    ratings = out / "metadata_csv" / "participant_ratings.csv"
+    ratings.parent.mkdir(parents=True, exist_ok=True)
+    rows = [] if not ratings.exists() else ratings.read_text().splitlines()[1:]
+    rows = [r for r in rows if int(r.split(",")[0]) != participant]
+    rows += [f"{participant},{k + 1},{order[k]},5,5,5,5,5" for k in range(40)]
+    header = "Participant_id,Trial,Experiment_id,Start_time,Valence,Arousal,Dominance,Liking"
+    ratings.write_text("\n".join([header, *rows]) + "\n")
+    write_spec(spec, video.with_suffix(".json"))
+    return video
+
+
+@WRITERS.register("physrecorder")
+def _write_physrecorder(spec: SynthSpec, out: Path, name: str) -> Path:
+    """PhysRecorder: ``OUT/<name>/video.avi`` + ``frames_timestamp.csv`` + ``BVP.csv``
+    (unix seconds, one clock)."""
+    folder = out / name
+    start = 1_700_000_000.0
+    times = frame_times(spec)
+    write_video(spec, folder / "video.avi", times)
+    rows = "\n".join(f"{i},{start + t:.6f}" for i, t in enumerate(times))
+    (folder / "frames_timestamp.csv").write_text("frame,timestamp\n" + rows + "\n")
+    t, ppg, _ = ground_truth(spec)
+    rows = "\n".join(f"{start + x:.6f},{w:.6f}" for x, w in zip(t, ppg, strict=True))
+    (folder / "BVP.csv").write_text("timestamp,bvp\n" + rows + "\n")
+    write_spec(spec, folder / "synth.json")
+    return folder
+
+
+def mixed_specs(n: int, seed: int = 0, **fixed) -> list[SynthSpec]:
+    """``n`` specs with mixed conditions (heart rate 50-140 bpm, motion, noise, light drift
+    and flicker, heart-rate drift, distractors), reproducible from ``seed``; ``fixed``
+    overrides fields for all (e.g. width, duration_s)."""
+    rng = np.random.default_rng(seed)
+    specs = []
+    for i in range(n):
+        varied = dict(
+            hr_bpm=float(rng.uniform(50, 140)),
+            seed=seed * 1000 + i,
+            motion_px=float(rng.uniform(0.5, 5.0)),
+            noise_std=float(rng.uniform(1.0, 4.0)),
+            illumination_drift=float(rng.uniform(0.0, 0.06)),
+            flicker_amplitude=float(rng.choice([0.0, 0.0, 0.01])),
+            flicker_hz=float(rng.uniform(4.0, 6.0)),
+            hr_drift_bpm=float(rng.uniform(-6, 6)),
+            hrv_bpm=float(rng.uniform(0.5, 2.0)),
+            pulse_amplitude=float(rng.uniform(0.003, 0.006)),
+            distractor_amplitude=float(rng.choice([0.0, 0.0, 0.002])),
+            ppg_lag_s=float(rng.uniform(0.0, 0.3)),
+        )
+        specs.append(SynthSpec(**(varied | fixed)))
+    return specs
+
+
+def write_dataset(specs: list[SynthSpec], out: str | os.PathLike, fmt: str = "ubfc") -> list[Path]:
+    """Write specs as one dataset in layout ``fmt`` (one subject or trial each)."""
+    names = {
+        "ubfc": lambda i: f"subject{i + 1}",
+        "pure": lambda i: f"{i + 1:02d}-01",
+        "deap": lambda i: f"s{i + 1:02d}_trial01",
+    }.get(fmt, lambda i: f"rec{i + 1:02d}")
+    return [write_recording(spec, out, fmt, names(i)) for i, spec in enumerate(specs)]
+
+
 def write_recording(
     spec: SynthSpec, out: str | os.PathLike, fmt: str = "generic", name: str | None = None
 ) -> Path:
@@ -364,5 +498,5 @@ def write_recording(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RppgError(f"{out}: cannot create folder ({exc.strerror})") from None
-    default_name = {"ubfc": "subject1"}.get(fmt, "synth")
+    default_name = {"ubfc": "subject1", "pure": "01-01", "deap": "s01_trial01"}.get(fmt, "synth")
     return writer(spec, out, name or default_name)

@@ -30,9 +30,11 @@ def test_hr_outside_band_is_not_reported_as_peak():
 def test_flat_signal_gives_no_hr_and_no_crash():
     assert signal.estimate_hr(np.zeros(300), FS) == (None, None)
     rgb = np.full((300, 3), 120.0)
-    for project in (signal.pos, signal.chrom, signal.green):
-        out = project(rgb, FS, 1.6)
-        assert np.isfinite(out).all()
+    short = rgb[:20]  # shorter than one projection window
+    for project in (signal.pos, signal.chrom, signal.green, signal.lgi, signal.omit, signal.pbv, signal.ica):
+        for x in (rgb, short, np.zeros((300, 3))):
+            out = project(x, FS, 1.6)
+            assert out.shape == (len(x),) and np.isfinite(out).all(), project.__name__
 
 
 def test_snr_falls_with_noise():
@@ -100,9 +102,9 @@ def test_pos_and_chrom_recover_pulse_along_skin_direction():
     light = 1 + 0.05 * np.sin(2 * np.pi * 0.1 * t)  # brightness drift, all channels
     rgb = skin * light[:, None] * (1 + 0.003 * wave[:, None] * np.array([0.33, 0.77, 0.53]))
     rgb += rng.normal(0, 0.05, rgb.shape)
-    for project in (signal.pos, signal.chrom):
+    for project in (signal.pos, signal.chrom, signal.lgi, signal.omit, signal.pbv, signal.ica):
         hr, _ = signal.estimate_hr(signal.bandpass(project(rgb, FS, 1.6), FS), FS)
-        assert hr == pytest.approx(78.0, abs=0.5)
+        assert hr == pytest.approx(78.0, abs=0.5), project.__name__
 
 
 def test_windowed_hr_follows_a_change():

@@ -1,4 +1,5 @@
-"""Reading face video: files, image folders, webcams, and benchmark datasets.
+"""Reading face video: files, image folders, webcams, and benchmark datasets
+(``ubfc``, ``pure``, ``deap``, ``physrecorder``, ``generic``; see :mod:`rppg.io.recording`).
 
 from rppg.io import open_source
 with open_source("face.avi") as src:
@@ -12,12 +13,18 @@ import os
 from pathlib import Path
 
 from rppg.errors import RppgError
+from rppg.io import deap, generic, physrecorder, pure, ubfc  # noqa: F401  (register layouts)
 from rppg.io.frames import Frame, FrameSource
 from rppg.io.images import ImageFolderSource
+from rppg.io.recording import DATASETS, GroundTruth, Recording, load_dataset
 from rppg.io.video import CameraSource, VideoFileSource
 
 __all__ = [
+    "DATASETS",
     "CameraSource",
+    "GroundTruth",
+    "Recording",
+    "load_dataset",
     "Frame",
     "FrameSource",
     "ImageFolderSource",

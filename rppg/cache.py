@@ -1,0 +1,69 @@
+"""On-disk caches of per-recording arrays (RGB traces, face crops), keyed by their inputs.
+
+A key hashes everything that changes the content: the file's identity (path, size, mtime)
+and the settings used. Entries are ``.npz`` files written atomically, so a crash never
+leaves a half-written entry that a later run would trust.
+
+    key = cache_key("trace", file_identity(video), to_dict(cfg.face), sorted(rois))
+    arrays = load_arrays(cache_dir, key)          # dict or None
+    save_arrays(cache_dir, key, {"t_s": t, ...})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+CACHE_VERSION = 1
+"""Bump when the meaning of cached arrays changes: old entries are then ignored."""
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "rppg"
+
+
+def file_identity(path: str | os.PathLike) -> dict:
+    """What identifies a file's content cheaply: resolved path, size, modification time.
+    A folder (image sequence) is identified by its file count and newest modification."""
+    p = Path(path).resolve()
+    if p.is_dir():
+        stats = [f.stat() for f in p.iterdir()]
+        return {"path": str(p), "files": len(stats), "mtime": max((s.st_mtime_ns for s in stats), default=0)}
+    st = p.stat()
+    return {"path": str(p), "size": st.st_size, "mtime": st.st_mtime_ns}
+
+
+def cache_key(*parts: object) -> str:
+    text = json.dumps([CACHE_VERSION, *parts], sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:20]
+
+
+def load_arrays(cache_dir: Path, key: str) -> dict[str, np.ndarray] | None:
+    path = Path(cache_dir) / f"{key}.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError):
+        return None  # a damaged entry is recomputed, not trusted
+
+
+def save_arrays(cache_dir: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".npz.tmp")
+    os.close(fd)
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, cache_dir / f"{key}.npz")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

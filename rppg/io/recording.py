@@ -1,0 +1,136 @@
+"""Recordings of benchmark datasets: a streamed frame source plus ground truth on its clock.
+
+Each dataset layout is a :class:`Dataset` subclass registered by name in :data:`DATASETS`;
+it lists the recordings under a root folder and opens their frames and ground truth. A
+recording is plain data (picklable, for worker processes); it opens nothing until asked.
+
+    for rec in load_dataset("ubfc", "/data/UBFC/DATASET_2"):
+        truth = rec.truth()             # GroundTruth(t_s, ppg, hr_bpm), t = 0 at first frame
+        with rec.frames() as src: ...   # Frame(index, t_s, image)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rppg.errors import RppgError
+from rppg.io.frames import FrameSource
+from rppg.registry import Registry
+
+
+@dataclass
+class GroundTruth:
+    """Contact-sensor reference of one recording, on the frames' clock."""
+
+    t_s: np.ndarray
+    """Sample times (s), 0 = the recording's first frame, shape (K,)."""
+    ppg: np.ndarray | None = None
+    """Pulse wave (arbitrary units), (K,)."""
+    hr_bpm: np.ndarray | None = None
+    """Heart rate reported by the device (bpm), (K,), where the dataset has it."""
+
+    def check(self, name: str) -> GroundTruth:
+        """Raise a one-line error for empty, NaN or non-increasing ground truth."""
+        if len(self.t_s) < 2 or (self.ppg is None and self.hr_bpm is None):
+            raise RppgError(f"{name}: ground truth is empty")
+        for label, values in (("times", self.t_s), ("ppg", self.ppg), ("hr", self.hr_bpm)):
+            if values is not None and not np.isfinite(values).all():
+                raise RppgError(f"{name}: ground truth {label} contain NaN or inf")
+            if values is not None and len(values) != len(self.t_s):
+                raise RppgError(f"{name}: ground truth {label} and times differ in length")
+        if np.any(np.diff(self.t_s) <= 0):
+            raise RppgError(f"{name}: ground truth times do not increase")
+        return self
+
+
+@dataclass
+class Recording:
+    """One recording of a dataset; opens files only when asked."""
+
+    dataset: str
+    """Name of the layout in :data:`DATASETS`."""
+    name: str
+    """Unique within the dataset, e.g. ``subject4`` or ``s01_trial07``."""
+    subject: str
+    """Person recorded: the unit of subject-disjoint splits."""
+    video: Path
+    """The video file or frame folder (identifies the recording's content, e.g. for caches)."""
+    setup: str = ""
+    """Recording condition where the dataset has one (PURE's 01-06, DEAP's trial)."""
+    paths: dict[str, str] = field(default_factory=dict)
+    """Layout-specific side files (ground truth, timestamps)."""
+
+    def frames(self) -> FrameSource:
+        return DATASETS.get(self.dataset)().frames(self)
+
+    def truth(self) -> GroundTruth:
+        return DATASETS.get(self.dataset)().truth(self).check(self.name)
+
+
+class Dataset:
+    """One on-disk layout: finds recordings under a root, opens frames and ground truth."""
+
+    name: str = ""
+
+    def recordings(self, root: Path) -> list[Recording]:
+        raise NotImplementedError
+
+    def frames(self, rec: Recording) -> FrameSource:
+        raise NotImplementedError
+
+    def truth(self, rec: Recording) -> GroundTruth:
+        raise NotImplementedError
+
+
+DATASETS: Registry[type[Dataset]] = Registry("dataset")
+
+
+def register_dataset(cls: type[Dataset]) -> type[Dataset]:
+    DATASETS.register(cls.name)(cls)
+    return cls
+
+
+def load_dataset(name: str, root: str | os.PathLike) -> list[Recording]:
+    """All recordings of layout ``name`` under ``root``, sorted by name."""
+    dataset = DATASETS.get(name)()
+    root = Path(root)
+    if not root.is_dir():
+        raise RppgError(f"{root}: no such folder")
+    recs = sorted(dataset.recordings(root), key=lambda r: _natural(r.name))
+    if not recs:
+        raise RppgError(f"{root}: no {name} recordings found (see README: dataset layouts)")
+    return recs
+
+
+def _natural(text: str) -> list:
+    import re
+
+    return [int(s) if s.isdigit() else s for s in re.split(r"(\d+)", text)]
+
+
+def side_file(rec: Recording, key: str, what: str) -> Path:
+    """A recording's side file, or a one-line error saying it is missing."""
+    path = rec.paths.get(key)
+    if not path or not Path(path).is_file():
+        raise RppgError(f"{rec.name}: {what} missing ({path or 'not found'})")
+    return Path(path)
+
+
+def read_table(path: Path, **kwargs):
+    """pandas.read_csv with a one-line error naming the file."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, **kwargs)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise RppgError(f"{path}: unreadable table ({str(exc).splitlines()[0]})") from None
+
+
+def require_columns(table, path: Path, *names: str) -> None:
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        raise RppgError(f"{path}: missing column(s) {', '.join(missing)}")
