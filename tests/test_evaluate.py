@@ -137,7 +137,8 @@ def test_evaluate_bad_arguments_exit_2(tmp_path):
 def test_script_runs_the_same_evaluation_on_the_real_clip(tmp_path):
     root = shared_or_skip()
     script = REPO / "scripts" / "evaluate.py"
-    args = ["--dataset", "physrecorder", "--root", root, "--methods", "pos,chrom", "--out", tmp_path, "--no-cache"]
+    args = ["--dataset", "physrecorder", "--root", root, "--methods", "pos,chrom", "--out", tmp_path]
+    args.append("--no-cache")
     run = subprocess.run([sys.executable, script, *map(str, args), "--json"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     metrics = {m["method"]: m for m in json.loads(run.stdout)["metrics"]}
