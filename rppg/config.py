@@ -85,6 +85,38 @@ class SignalConfig:
 
 
 @dataclass
+class TrainConfig:
+    """Training the skin mask (``rppg train``)."""
+
+    dataset: str = "ubfc"
+    """Layout of the training data (see ``rppg.io``)."""
+    root: str | None = None
+    """Dataset root; None = generate a synthetic set with distractors into ``OUT/synthetic``."""
+    synthetic_subjects: int = 12
+    synthetic_duration_s: float = 20.0
+    synthetic_size: tuple[int, int] = (320, 240)
+    synthetic_distractor: tuple[float, float] = (0.004, 0.012)
+    """Range of the synthetic distractor amplitude (non-skin regions pulsing at another rate)."""
+    val_fraction: float = 0.25
+    """Share of subjects held out for validation (subject-disjoint)."""
+    clip_s: float = 4.0
+    """Length (s) of one training clip."""
+    batch_clips: int = 4
+    steps_per_epoch: int = 25
+    epochs: int = 12
+    lr: float = 0.01
+    weight_decay: float = 1e-4
+    max_lag_s: float = 0.3
+    """The contact PPG may lag the face by up to this much (s); the loss ignores such lags."""
+    pearson_weight: float = 0.5
+    """Weight of the lag-tolerant negative Pearson term next to the spectral term."""
+    augment: bool = True
+    """Random brightness/colour/flip changes of the crops."""
+    seed: int = 0
+    threads: int = 2
+
+
+@dataclass
 class Config:
     """All settings of one run."""
 
@@ -93,6 +125,7 @@ class Config:
     face: FaceConfig = field(default_factory=FaceConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     signal: SignalConfig = field(default_factory=SignalConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
 
 
 def to_dict(obj: Any) -> dict[str, Any]:

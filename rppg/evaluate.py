@@ -25,6 +25,7 @@ import numpy as np
 from rppg import signal
 from rppg.cache import cache_key, file_identity, load_arrays, save_arrays
 from rppg.config import Config, SignalConfig, to_dict
+from rppg.data import MASK_WEIGHTS, shipped_file
 from rppg.errors import NoFaceError, RppgError
 from rppg.io import GroundTruth, Recording, load_dataset
 from rppg.methods import METHODS, roi_of
@@ -117,9 +118,7 @@ def check_coverage(truth: GroundTruth, t0: float, t1: float, name: str) -> None:
 def trace_key(rec: Recording, cfg: Config, roi: str) -> str:
     parts: list[object] = [file_identity(rec.video), rec.dataset, to_dict(cfg.face), roi]
     if roi == "mask":
-        from rppg.model import shipped_weights
-
-        weights = Path(cfg.model.weights) if cfg.model.weights else shipped_weights()
+        weights = Path(cfg.model.weights) if cfg.model.weights else shipped_file(MASK_WEIGHTS)
         parts.append(file_identity(weights))
     return cache_key("trace", *parts)
 
@@ -203,9 +202,8 @@ def evaluate_recording(
 
 
 def _evaluate_in_worker(rec, methods, cfg, cache_dir) -> RecordingResult:
-    import torch
-
-    torch.set_num_threads(1)  # one process per core already
+    if "torch" in sys.modules:  # only the mask method needs it
+        sys.modules["torch"].set_num_threads(1)  # one process per core already
     try:
         return evaluate_recording(rec, methods, cfg, cache_dir)
     except Exception as exc:  # a bug on one recording must not lose the others
@@ -219,9 +217,8 @@ def _evaluate_in_worker(rec, methods, cfg, cache_dir) -> RecordingResult:
 
 def default_methods() -> list[str]:
     """Every registered method; ``mask`` only when trained weights are shipped."""
-    from rppg.model import shipped_weights
-
-    return [m for m in METHODS if METHODS.get(m).roi != "mask" or shipped_weights().is_file()]
+    have_weights = shipped_file(MASK_WEIGHTS).is_file()
+    return [m for m in METHODS if METHODS.get(m).roi != "mask" or have_weights]
 
 
 def evaluate(
@@ -380,17 +377,18 @@ def _plot_hr_over_time(report: Report, out: Path) -> None:
 
     folder = out / "hr_over_time"
     folder.mkdir(exist_ok=True)
+    fig, ax = plt.subplots(figsize=(7, 3.5), constrained_layout=True)  # one figure, redrawn
     for r in report.results:
         if not len(r.window_t_s):
             continue
-        fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
+        ax.clear()
         ax.plot(r.window_t_s, r.window_true_bpm, "k-", lw=2, label="ground truth")
         for m, hr in r.window_pred_bpm.items():
             ax.plot(r.window_t_s, hr, marker=".", lw=1, label=m)
         ax.set(title=r.name, xlabel="time (s)", ylabel="heart rate (bpm)")
         ax.legend(fontsize="small")
-        fig.savefig(folder / f"hr_{_safe_name(r.name)}.png", dpi=70)
-        plt.close(fig)
+        fig.savefig(folder / f"hr_{_safe_name(r.name)}.png", dpi=60)
+    plt.close(fig)
 
 
 def progress_bar(total: int):

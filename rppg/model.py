@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from rppg.data import MASK_WEIGHTS, shipped_file
 from rppg.errors import RppgError
-
-WEIGHTS_NAME = "mask_weights.pt"
 
 
 class SkinMaskNet(nn.Module):
@@ -70,14 +68,9 @@ def masked_rgb(net: SkinMaskNet, crops: np.ndarray) -> tuple[np.ndarray, np.ndar
     return rgb.double().numpy(), mask[:, 0].numpy()
 
 
-def shipped_weights() -> Path:
-    """Path of the mask weights shipped with the package (``data/mask_weights.pt``)."""
-    return Path(str(resources.files("rppg.data") / WEIGHTS_NAME))
-
-
 def load_mask_model(path: str | os.PathLike | None = None) -> SkinMaskNet:
     """A :class:`SkinMaskNet` in eval mode with weights from ``path`` (default: shipped)."""
-    p = Path(path) if path else shipped_weights()
+    p = Path(path) if path else shipped_file(MASK_WEIGHTS)
     if not p.is_file():
         raise RppgError(f"{p}: mask weights not found (train them with 'rppg train')")
     try:

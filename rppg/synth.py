@@ -78,6 +78,8 @@ class SynthSpec:
     """JPEG quality for MJPG."""
     face_scale: float = 1.0
     """Size of the person relative to the default framing."""
+    skin_tone: float = 1.0
+    """Brightness of the person (1 = the photo; 0.4 = much darker skin and hair)."""
 
     @property
     def frame_count(self) -> int:
@@ -198,6 +200,8 @@ class Renderer:
         scale = 0.85 * spec.height / photo.shape[0] * spec.face_scale
         self._scale = scale
         self._photo = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        tone = spec.skin_tone
+        self._photo *= np.array([tone, tone, tone**0.8], np.float32)  # darker skin stays reddish
         self._skin = cv2.resize(skin, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         hair = cv2.resize(hair, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         direction = PULSE_SIGNATURE_RGB[::-1] / PULSE_SIGNATURE_RGB[1]  # BGR, green = 1
@@ -473,6 +477,7 @@ def mixed_specs(n: int, seed: int = 0, **fixed) -> list[SynthSpec]:
             pulse_amplitude=float(rng.uniform(0.003, 0.006)),
             distractor_amplitude=float(rng.choice([0.0, 0.0, 0.002])),
             ppg_lag_s=float(rng.uniform(0.0, 0.3)),
+            skin_tone=float(rng.uniform(0.45, 1.0)),
         )
         specs.append(SynthSpec(**(varied | fixed)))
     return specs
