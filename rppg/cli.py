@@ -94,6 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_evaluate_parser(sub)
 
+    p = sub.add_parser("train", help="train the skin mask against ground-truth pulse")
+    p.add_argument("--dataset", help="layout of the training data (default from config)")
+    p.add_argument("--root", help="dataset root (default from config; none = synthetic set)")
+    p.add_argument("--out", default="runs/mask", help="run folder (default: runs/mask)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    add_config_args(p)
+
+    p = sub.add_parser("live", help="live heart rate from a webcam (or a video played as one)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
+    group.add_argument("--source", help="play this video as if it were a camera")
+    p.add_argument("--headless", action="store_true", help="no window: one JSON line per second")
+    p.add_argument("--fast", action="store_true", help="with --source: as fast as possible")
+    p.add_argument("--record", help="save video, frame times and heart rates in this folder")
+    p.add_argument("--method", help="pulse method (default from config)")
+    add_config_args(p)
+
     p = sub.add_parser("methods", help="list the pulse methods")
     p = sub.add_parser("config", help="print the effective configuration as YAML")
     add_config_args(p)
@@ -197,6 +214,40 @@ def _evaluate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+@command("train")
+def _train(args: argparse.Namespace) -> int:
+    from rppg.report import prepare_out_dir
+    from rppg.train import train
+
+    cfg = config_from_args(args)
+    out = prepare_out_dir(args.out)
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  (stdout: the result only)
+    result = train(cfg, out, args.dataset, args.root, args.resume, log)
+    print(
+        f"best validation MAE {result.best_val_mae_bpm:.2f} bpm (box mean {result.box_val_mae_bpm:.2f}); "
+        f"{result.step} steps, {result.seconds:.0f} s; weights: {result.weights}"
+    )
+    return 0
+
+
+@command("live")
+def _live(args: argparse.Namespace) -> int:
+    from rppg.io import CameraSource, VideoFileSource
+    from rppg.live import LiveOptions, run_live
+    from rppg.methods import METHODS
+    from rppg.report import prepare_out_dir
+
+    cfg = config_from_args(args)
+    METHODS.get(cfg.method)
+    record = prepare_out_dir(args.record) if args.record else None
+    if not args.headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
+        raise RppgError("no display to show the window on (DISPLAY is unset); use --headless")
+    source = VideoFileSource(args.source) if args.source else CameraSource(args.camera)
+    opts = LiveOptions(headless=args.headless, realtime=not args.fast, record=record)
+    with source:
+        return run_live(source, cfg, opts)
 
 
 @command("methods")

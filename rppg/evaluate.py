@@ -81,9 +81,9 @@ class Report:
 
 def truth_pulse(
     truth: GroundTruth, t0: float, t1: float, cfg: SignalConfig
-) -> tuple[np.ndarray, float] | None:
+) -> tuple[np.ndarray, np.ndarray, float] | None:
     """The ground-truth wave between t0 and t1 (s), uniformly resampled, detrended and
-    band-passed like a predicted pulse: (pulse, fs), or None without a wave."""
+    band-passed like a predicted pulse: (times (K,), pulse (K,), fs), or None without a wave."""
     if truth.ppg is None:
         return None
     inside = (truth.t_s >= t0) & (truth.t_s <= t1)
@@ -91,8 +91,9 @@ def truth_pulse(
         return None
     t, wave = truth.t_s[inside], truth.ppg[inside]
     fs = signal.frame_rate(t)
-    _, uniform = signal.resample_uniform(t, wave, fs)
-    return signal.bandpass(signal.detrend(uniform, fs, cfg.detrend_s), fs, cfg.band_hz, cfg.filter_order), fs
+    grid, uniform = signal.resample_uniform(t, wave, fs)
+    pulse = signal.bandpass(signal.detrend(uniform, fs, cfg.detrend_s), fs, cfg.band_hz, cfg.filter_order)
+    return grid, pulse, fs
 
 
 def reference_hr(truth: GroundTruth, t0: float, t1: float, cfg: SignalConfig) -> float:
@@ -100,7 +101,8 @@ def reference_hr(truth: GroundTruth, t0: float, t1: float, cfg: SignalConfig) ->
     (as for the prediction), or the mean device HR where there is no wave."""
     pulse = truth_pulse(truth, t0, t1, cfg)
     if pulse is not None:
-        hr, _ = signal.estimate_hr(pulse[0], pulse[1], cfg.band_hz, cfg.snr_tolerance_hz, cfg.resolution_hz)
+        _, wave, fs = pulse
+        hr, _ = signal.estimate_hr(wave, fs, cfg.band_hz, cfg.snr_tolerance_hz, cfg.resolution_hz)
         return np.nan if hr is None else hr
     inside = (truth.t_s >= t0) & (truth.t_s <= t1)
     return float(truth.hr_bpm[inside].mean()) if inside.any() else np.nan

@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -59,9 +60,23 @@ def weighted_mean(x: torch.Tensor, mask: torch.Tensor, eps: float = 1e-6) -> tor
     return (x * mask).sum(dim=(2, 3)) / (mask.sum(dim=(2, 3)) + eps)
 
 
+def downscale(crops: np.ndarray, size: int) -> np.ndarray:
+    """Crops (B, H, W, 3) uint8 area-averaged to (B, size, size, 3); unchanged if already so."""
+    b, h, w = crops.shape[:3]
+    if h == w == size:
+        return crops
+    if h % size == 0 and w % size == 0:  # exact block means, no per-crop loop
+        f = h // size
+        return crops.reshape(b, size, f, size, f, 3).mean(axis=(2, 4)).round().astype(np.uint8)
+    return np.stack([cv2.resize(c, (size, size), interpolation=cv2.INTER_AREA) for c in crops])
+
+
 @torch.no_grad()
-def masked_rgb(net: SkinMaskNet, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """RGB samples (B, 3) in [0, 255] and masks (B, H, W) for BGR uint8 crops (B, H, W, 3)."""
+def masked_rgb(net: SkinMaskNet, crops: np.ndarray, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """RGB samples (B, 3) in [0, 255] and masks (B, s, s) for BGR uint8 crops (B, H, W, 3),
+    the mask computed on crops downscaled to ``size`` (default: as given)."""
+    if size is not None:
+        crops = downscale(crops, size)
     x = to_tensor(crops)
     mask = net(normalise(x))
     rgb = weighted_mean(x, mask) * 255.0

@@ -96,6 +96,7 @@ def write_mask_images(mean_mask: np.ndarray, mean_crop: np.ndarray, out: Path) -
     mask8 = (np.clip(mean_mask, 0, 1) * 255).astype(np.uint8)
     cv2.imwrite(str(out / "mask.png"), cv2.resize(mask8, (size, size), interpolation=cv2.INTER_NEAREST))
     heat = cv2.applyColorMap(mask8, cv2.COLORMAP_JET)
+    heat = cv2.resize(heat, mean_crop.shape[1::-1], interpolation=cv2.INTER_LINEAR)
     overlay = cv2.addWeighted(mean_crop, 0.55, heat, 0.45, 0)
     cv2.imwrite(
         str(out / "mask_overlay.png"), cv2.resize(overlay, (size, size), interpolation=cv2.INTER_LINEAR)

@@ -28,6 +28,8 @@ from rppg.errors import RppgError
 from rppg.registry import Registry
 from rppg.signal import PULSE_SIGNATURE_RGB
 
+GENERATOR_VERSION = 2
+"""Bump when the same spec renders differently: cached synthetic sets are then rebuilt."""
 # Region of the astronaut photo used (rows, cols) and the face/hair ellipses inside it.
 _PHOTO_ROWS, _PHOTO_COLS = slice(0, 300), slice(90, 360)
 _FACE_ELLIPSE = (225 - 90, 132, 46, 60)  # cx, cy, ax, ay in photo-crop pixels
@@ -62,8 +64,9 @@ class SynthSpec:
     noise_std: float = 2.0
     """Sensor noise standard deviation (grey levels)."""
     distractor_amplitude: float = 0.0
-    """Relative colour change (along the pulse's colour direction) of the hair, and twice
-    that of a background screen, at ``distractor_hz``: non-skin regions that pulse."""
+    """Relative colour change (along the pulse's colour direction) of the hair and the wall
+    behind the head, and twice that of a background screen, at ``distractor_hz``: non-skin
+    regions that pulse, which a projection cannot reject and only a region can."""
     distractor_hz: float | None = None
     """Distractor frequency (Hz); None = 0.6 Hz away from the heart rate, inside the band."""
     ppg_lag_s: float = 0.0
@@ -162,7 +165,8 @@ def frame_times(spec: SynthSpec) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _photo_and_maps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The face photo crop (BGR float32) and its soft skin and hair maps (float32 in [0, 1])."""
+    """The face photo crop (BGR float32), its soft skin map, and its soft map of non-skin
+    regions next to the face (hair and the wall behind the head) (float32 in [0, 1])."""
     from skimage import data
 
     photo = np.ascontiguousarray(data.astronaut()[_PHOTO_ROWS, _PHOTO_COLS, ::-1])
@@ -183,10 +187,12 @@ def _photo_and_maps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         & (ycc[..., 0] > 70)
     )
     skin = (face & skin_colour).astype(np.float32)
-    hair = (ellipse(*_HEAD_ELLIPSE) & ~face & (sat > 60) & (yy < 150)).astype(np.float32)
+    hair = ellipse(*_HEAD_ELLIPSE) & ~face & (sat > 60) & (yy < 150)
+    value = photo.max(axis=2).astype(int)
+    wall = ~ellipse(*_HEAD_ELLIPSE) & ~face & (sat < 45) & (value > 120) & (yy < 170)
     skin = cv2.GaussianBlur(skin, (5, 5), 1.0)
-    hair = cv2.GaussianBlur(hair, (5, 5), 1.0)
-    return photo.astype(np.float32), skin, hair
+    non_skin = cv2.GaussianBlur((hair | wall).astype(np.float32), (5, 5), 1.0)
+    return photo.astype(np.float32), skin, non_skin
 
 
 class Renderer:
@@ -196,20 +202,20 @@ class Renderer:
         self.spec = spec
         self.pulse = PulseModel(spec)
         rng = np.random.default_rng(spec.seed)
-        photo, skin, hair = _photo_and_maps()
+        photo, skin, non_skin = _photo_and_maps()
         scale = 0.85 * spec.height / photo.shape[0] * spec.face_scale
         self._scale = scale
         self._photo = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         tone = spec.skin_tone
         self._photo *= np.array([tone, tone, tone**0.8], np.float32)  # darker skin stays reddish
         self._skin = cv2.resize(skin, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        hair = cv2.resize(hair, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        non_skin = cv2.resize(non_skin, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         direction = PULSE_SIGNATURE_RGB[::-1] / PULSE_SIGNATURE_RGB[1]  # BGR, green = 1
         self._skin_dir = (self._skin[..., None] * direction[None, None, :]).astype(np.float32)
         # Distractors change colour along the pulse's own direction: something else "pulsing"
         # at another rate, which a projection like POS cannot reject; only a region can.
         self._direction = direction.astype(np.float32)
-        self._hair_dir = (hair[..., None] * direction[None, None, :]).astype(np.float32)
+        self._non_skin_dir = (non_skin[..., None] * direction[None, None, :]).astype(np.float32)
         ph, pw = self._photo.shape[:2]
         self._origin = ((spec.width - pw) / 2, spec.height - ph)
         self._background = self._make_background(rng)
@@ -261,7 +267,7 @@ class Renderer:
         # Blood volume up -> more absorption -> darker skin: the wave enters with a minus.
         gain = 1.0 - s.pulse_amplitude * wave * self._skin_dir
         if distract:
-            gain = gain + distract * self._hair_dir
+            gain = gain + distract * self._non_skin_dir
         person = self._photo * gain
         canvas = self._background * light
         if distract:

@@ -13,6 +13,7 @@ face give NaN samples.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import cv2
@@ -66,7 +67,8 @@ class Trace:
     face: np.ndarray
     """Whether a face was tracked in each frame, bool (N,)."""
     mean_mask: np.ndarray | None = None
-    """Mean skin mask over the recording, (crop, crop) in (0, 1); None without ``mask``."""
+    """Mean skin mask over the recording, (s, s) in (0, 1) at the model's input size; None
+    without ``mask``."""
     mean_crop: np.ndarray | None = None
     """Mean face crop over the recording, (crop, crop, 3) BGR uint8."""
 
@@ -95,9 +97,18 @@ class TraceBuilder:
 
     Mask inference runs in batches of ``cfg.model.batch_size`` crops (offline) or per frame
     (``batch_size=1``, live), so ``add`` returns a frame's mask sample only when its batch ran.
+    With ``history_s`` (live), samples older than that many seconds are dropped, so memory
+    stays flat however long the session.
     """
 
-    def __init__(self, cfg: Config, rois: set[str] | frozenset[str], mask_net=None, batch_size=None):
+    def __init__(
+        self,
+        cfg: Config,
+        rois: set[str] | frozenset[str],
+        mask_net=None,
+        batch_size: int | None = None,
+        history_s: float | None = None,
+    ):
         self.cfg = cfg
         self.rois = set(rois)
         self.detector = make_detector(cfg.face)
@@ -111,13 +122,16 @@ class TraceBuilder:
 
             torch.set_num_threads(max(1, cfg.model.threads))
         self.batch_size = batch_size or cfg.model.batch_size
+        if history_s is not None and self.batch_size != 1:
+            raise ValueError("a bounded history needs per-frame mask inference (batch_size=1)")
+        self.history_s = history_s
         self.reset()
 
     def reset(self) -> None:
         self.tracker.reset()
-        self._t: list[float] = []
-        self._face: list[bool] = []
-        self._rgb: dict[str, list[np.ndarray]] = {r: [] for r in self.rois}
+        self._t: deque[float] = deque()
+        self._face: deque[bool] = deque()
+        self._rgb: dict[str, deque[np.ndarray]] = {r: deque() for r in self.rois}
         self._pending: list[tuple[int, np.ndarray]] = []
         self._mask_sum = None
         self._crop_sum = None
@@ -129,6 +143,8 @@ class TraceBuilder:
         self._t.append(frame.t_s)
         self._face.append(box is not None)
         sample = FrameSample(frame.t_s, box)
+        if self.history_s is not None:
+            self._forget_before(frame.t_s - self.history_s)
         nan = np.full(3, np.nan)
         if box is None:
             for r in self.rois:
@@ -149,6 +165,13 @@ class TraceBuilder:
                 sample.rgb["mask"], sample.mask = last
         return sample
 
+    def _forget_before(self, t_s: float) -> None:
+        while self._t and self._t[0] < t_s:
+            self._t.popleft()
+            self._face.popleft()
+            for values in self._rgb.values():
+                values.popleft()
+
     def _accumulate_crop(self, crop: np.ndarray) -> None:
         if self._crop_sum is None:
             self._crop_sum = np.zeros(crop.shape, np.float64)
@@ -162,7 +185,8 @@ class TraceBuilder:
         from rppg.model import masked_rgb
 
         idx = [i for i, _ in self._pending]
-        rgb, masks = masked_rgb(self.net, np.stack([c for _, c in self._pending]))
+        crops = np.stack([c for _, c in self._pending])
+        rgb, masks = masked_rgb(self.net, crops, self.cfg.model.input_size)
         for i, value in zip(idx, rgb, strict=False):
             self._rgb["mask"][i] = value
         total = masks.sum(axis=0)

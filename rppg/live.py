@@ -1,0 +1,309 @@
+"""Live heart rate: a streaming estimator on the same chain as ``rppg process``, and the
+webcam display built on it.
+
+    est = StreamingEstimator(cfg)
+    for frame in source:
+        reading = est.push(frame)    # LiveReading(t_s, hr_bpm or None while measuring, snr_db, fps)
+
+The estimator keeps the last ``window_s + margin`` seconds of colour samples; once per
+``hop_s`` of video time it runs the offline analysis (:func:`rppg.pipeline.analyse`) on that
+buffer and reports the heart rate of the last ``window_s`` seconds: the same number the
+offline heart-rate series gives for a window ending at that time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from rppg import signal
+from rppg.config import Config
+from rppg.errors import RppgError
+from rppg.io.frames import Frame, FrameSource
+from rppg.methods import METHODS, roi_of
+from rppg.pipeline import analyse
+from rppg.trace import FrameSample, TraceBuilder
+
+MARGIN_S = 4.0
+"""Extra seconds of history filtered along with the window, so that the band-pass edges
+fall outside the part the heart rate is read from."""
+
+
+@dataclass
+class LiveReading:
+    """The estimator's state after one frame."""
+
+    t_s: float
+    """Video time of the frame (s)."""
+    hr_bpm: float | None
+    """Heart rate of the last window (bpm); None while measuring (less than one window)."""
+    snr_db: float | None
+    fps: float
+    """Frames per second of video time over the last second."""
+    sample: FrameSample
+    """The frame's face box, crop and mask."""
+    pulse: np.ndarray = field(default_factory=lambda: np.empty(0))
+    """The most recent pulse (last window), for display."""
+    updated: bool = False
+    """True on the frames where the heart rate was recomputed."""
+
+
+class StreamingEstimator:
+    """Push frames one by one; get the current heart rate. ``reset()`` starts over."""
+
+    def __init__(self, cfg: Config, method: str | None = None) -> None:
+        self.cfg = cfg
+        self.method = METHODS.get(method or cfg.method)
+        self.roi = roi_of(self.method, cfg)
+        history = cfg.signal.window_s + MARGIN_S
+        self.builder = TraceBuilder(cfg, {self.roi}, batch_size=1, history_s=history)
+        self.reset()
+
+    def reset(self) -> None:
+        self.builder.reset()
+        self._times: deque[float] = deque()
+        self._next_update: float | None = None
+        self._hr: float | None = None
+        self._snr: float | None = None
+        self._pulse = np.empty(0)
+        self._t0: float | None = None
+
+    def push(self, frame: Frame) -> LiveReading:
+        sample = self.builder.add(frame)
+        t = frame.t_s
+        self._t0 = t if self._t0 is None else self._t0
+        self._times.append(t)
+        while self._times and self._times[0] <= t - 1.0:
+            self._times.popleft()
+        updated = False
+        sig = self.cfg.signal
+        if t - self._t0 >= sig.window_s - 0.5 / max(self._fps(), 1.0):
+            if self._next_update is None or t >= self._next_update - 1e-6:
+                self._update(t)
+                updated = True
+                self._next_update = t + sig.hop_s
+        return LiveReading(t, self._hr, self._snr, self._fps(), sample, self._pulse, updated)
+
+    def _fps(self) -> float:
+        if len(self._times) < 2:
+            return 0.0
+        return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
+
+    def _update(self, t: float) -> None:
+        trace = self.builder.finish()
+        sig = self.cfg.signal
+        try:
+            a = analyse(trace, self.method, self.cfg, name="live")
+        except RppgError:  # no face in the buffer yet, or too little of it
+            self._hr, self._snr, self._pulse = None, None, np.empty(0)
+            return
+        keep = a.t_s > t - sig.window_s
+        pulse = a.pulse[keep]
+        hr, snr = signal.estimate_hr(pulse, a.fs, sig.band_hz, sig.snr_tolerance_hz, sig.resolution_hz)
+        self._hr, self._snr, self._pulse = hr, snr, pulse
+
+    def close(self) -> None:
+        self.builder.close()
+
+
+# --------------------------------------------------------------------------- pacing and recording
+
+
+def paced(source: FrameSource, realtime: bool):
+    """Frames of ``source``, delivered no faster than their timestamps when ``realtime``."""
+    start = time.monotonic()
+    for frame in source:
+        if realtime:
+            delay = frame.t_s - (time.monotonic() - start)
+            if delay > 0:
+                time.sleep(delay)
+        yield frame
+
+
+class SessionRecorder:
+    """Saves a live session: ``video.avi`` (MJPG), ``frames_timestamp.csv`` (frame, s) and
+    ``hr.csv`` (t_s, hr_bpm, snr_db); files are flushed as the session goes."""
+
+    def __init__(self, folder: str | os.PathLike, fps: float) -> None:
+        self.folder = Path(folder)
+        self.fps = fps
+        self._writer = None
+        self._stamps = open(self.folder / "frames_timestamp.csv", "w")
+        self._stamps.write("frame,timestamp\n")
+        self._hr = open(self.folder / "hr.csv", "w")
+        self._hr.write("t_s,hr_bpm,snr_db\n")
+        self._n = 0
+
+    def frame(self, frame: Frame) -> None:
+        if self._writer is None:
+            h, w = frame.image.shape[:2]
+            path = str(self.folder / "video.avi")
+            self._writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), self.fps, (w, h))
+            if not self._writer.isOpened():
+                raise RppgError(f"{path}: cannot write video")
+        self._writer.write(frame.image)
+        self._stamps.write(f"{self._n},{frame.t_s:.6f}\n")
+        self._n += 1
+
+    def reading(self, r: LiveReading) -> None:
+        hr = "" if r.hr_bpm is None else f"{r.hr_bpm:.3f}"
+        snr = "" if r.snr_db is None else f"{r.snr_db:.3f}"
+        self._hr.write(f"{r.t_s:.3f},{hr},{snr}\n")
+        self._hr.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+        self._stamps.close()
+        self._hr.close()
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+@dataclass
+class DisplayState:
+    show_mask: bool = False
+    wave_s: float = 6.0
+    """Seconds of pulse shown in the scrolling waveform."""
+
+
+HR_TEXT_ORIGIN = (16, 64)
+WAVE_HEIGHT = 90
+
+
+def quality_label(snr_db: float | None) -> tuple[str, tuple[int, int, int]]:
+    """Signal quality in words and a BGR colour, from the SNR (dB)."""
+    if snr_db is None:
+        return "no signal", (128, 128, 128)
+    if snr_db >= 3:
+        return "good", (60, 200, 60)
+    if snr_db >= -2:
+        return "fair", (0, 200, 230)
+    return "poor", (40, 40, 230)
+
+
+def render_overlay(image: np.ndarray, reading: LiveReading, state: DisplayState) -> np.ndarray:
+    """The live view drawn onto a copy of ``image`` (BGR uint8): face box, heart rate (or
+    "measuring..."), a quality bar, the scrolling pulse and the frame rate."""
+    view = image.copy()
+    h, w = view.shape[:2]
+    box = reading.sample.box
+    if box is not None:
+        if state.show_mask and reading.sample.mask is not None and reading.sample.crop is not None:
+            _draw_mask(view, reading, box)
+        cv2.rectangle(
+            view, (int(box.x), int(box.y)), (int(box.x + box.w), int(box.y + box.h)), (0, 255, 0), 2
+        )
+    text = "measuring..." if reading.hr_bpm is None else f"{reading.hr_bpm:.0f} bpm"
+    scale = 1.0 if reading.hr_bpm is None else 1.6
+    cv2.rectangle(view, (0, 0), (min(w, 330), 110), (0, 0, 0), -1)
+    cv2.putText(view, text, HR_TEXT_ORIGIN, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 3, cv2.LINE_AA)
+    label, colour = quality_label(reading.snr_db)
+    snr = "" if reading.snr_db is None else f" ({reading.snr_db:.1f} dB)"
+    cv2.putText(
+        view, f"quality: {label}{snr}", (16, 92), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA
+    )
+    cv2.putText(
+        view, f"{reading.fps:.0f} fps", (w - 90, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2
+    )
+    if box is None:
+        cv2.putText(view, "no face", (w // 2 - 50, h // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (40, 40, 230), 2)
+    _draw_wave(view, reading.pulse, reading.fps, state.wave_s)
+    return view
+
+
+def _draw_wave(view: np.ndarray, pulse: np.ndarray, fps: float, seconds: float) -> None:
+    h, w = view.shape[:2]
+    top = h - WAVE_HEIGHT
+    cv2.rectangle(view, (0, top), (w, h), (20, 20, 20), -1)
+    n = int(seconds * max(fps, 1.0))
+    wave = pulse[-n:] if len(pulse) else pulse
+    if len(wave) < 2 or not np.isfinite(wave).all() or np.ptp(wave) == 0:
+        return
+    y = (wave - wave.min()) / np.ptp(wave)
+    xs = np.linspace(4, w - 4, len(wave))
+    ys = h - 8 - y * (WAVE_HEIGHT - 16)
+    points = np.column_stack([xs, ys]).astype(np.int32)
+    cv2.polylines(view, [points], False, (80, 80, 255), 2, cv2.LINE_AA)
+
+
+def _draw_mask(view: np.ndarray, reading: LiveReading, box) -> None:
+    from rppg.face import crop_box
+
+    x0, y0, x1, y1 = crop_box(box, 1.5, view.shape[1], view.shape[0])
+    heat = cv2.applyColorMap((np.clip(reading.sample.mask, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)
+    heat = cv2.resize(heat, (x1 - x0, y1 - y0))
+    view[y0:y1, x0:x1] = cv2.addWeighted(view[y0:y1, x0:x1], 0.5, heat, 0.5, 0)
+
+
+# --------------------------------------------------------------------------- the session
+
+
+@dataclass
+class LiveOptions:
+    headless: bool = False
+    realtime: bool = True
+    record: Path | None = None
+    snapshot_dir: Path = Path(".")
+    window: str = "rppg live"
+
+
+def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout) -> int:
+    """Run the live loop until the source ends, q is pressed or the camera disconnects.
+
+    Headless: one JSON line per second of video time on ``out``, nothing else."""
+    est = StreamingEstimator(cfg)
+    recorder = SessionRecorder(opts.record, source.nominal_fps or 30.0) if opts.record else None
+    state = DisplayState(show_mask=False)
+    next_report = None
+    try:
+        for frame in paced(source, opts.realtime):
+            reading = est.push(frame)
+            if recorder:
+                recorder.frame(frame)
+                if reading.updated:
+                    recorder.reading(reading)
+            if opts.headless:
+                next_report = frame.t_s if next_report is None else next_report
+                if frame.t_s >= next_report - 1e-6:
+                    out.write(json.dumps(headless_record(reading)) + "\n")
+                    out.flush()
+                    next_report += 1.0
+                continue
+            cv2.imshow(opts.window, render_overlay(frame.image, reading, state))
+            key = cv2.waitKey(1) & 0xFF
+            if key == ord("q"):
+                break
+            if key == ord("m"):
+                state.show_mask = not state.show_mask
+            if key == ord("s"):
+                path = opts.snapshot_dir / f"rppg_snapshot_{frame.index:06d}.png"
+                cv2.imwrite(str(path), render_overlay(frame.image, reading, state))
+    finally:
+        est.close()
+        if recorder:
+            recorder.close()
+        if not opts.headless:
+            cv2.destroyAllWindows()
+    if getattr(source, "disconnected", False):
+        kept = f"; recording kept in {opts.record}" if opts.record else ""
+        print(f"rppg: {source.name} disconnected{kept}", file=sys.stderr)
+    return 0
+
+
+def headless_record(r: LiveReading) -> dict:
+    """The headless JSON line: t_s, hr_bpm (null while measuring), snr_db, fps."""
+
+    def num(x):
+        return None if x is None or not np.isfinite(x) else round(float(x), 3)
+
+    return {"t_s": round(r.t_s, 3), "hr_bpm": num(r.hr_bpm), "snr_db": num(r.snr_db), "fps": round(r.fps, 2)}

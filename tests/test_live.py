@@ -1,0 +1,142 @@
+"""Live mode without a camera or display: a video file (or frames) stands in for the camera."""
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rppg.config import Config
+from rppg.io import VideoFileSource
+from rppg.io.frames import Frame, FrameSource
+from rppg.live import (
+    HR_TEXT_ORIGIN,
+    WAVE_HEIGHT,
+    DisplayState,
+    LiveOptions,
+    LiveReading,
+    StreamingEstimator,
+    render_overlay,
+    run_live,
+)
+from rppg.pipeline import process_video
+from rppg.synth import Renderer, SynthSpec
+from rppg.trace import FrameSample
+
+TRUE_BPM = 75.0
+
+
+@pytest.fixture(scope="module")
+def live_video(make_video):
+    return make_video(hr_bpm=TRUE_BPM, duration_s=25.0, width=320, height=240, seed=31, hrv_bpm=0.5)
+
+
+def rppg(*args):
+    return subprocess.run([sys.executable, "-m", "rppg", *map(str, args)], capture_output=True, text=True)
+
+
+def test_headless_values_within_3_bpm_after_warm_up(live_video):
+    run = rppg("live", "--source", live_video, "--headless", "--fast")
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [set(x) for x in lines[:1]] == [{"t_s", "hr_bpm", "snr_db", "fps"}]
+    assert [x["t_s"] for x in lines[:3]] == [0.0, 1.0, 2.0]  # one line per second of video
+    assert lines[0]["hr_bpm"] is None  # measuring
+    after = [x for x in lines if x["t_s"] >= 10.0]
+    assert len(after) >= 14
+    assert all(x["hr_bpm"] is not None and abs(x["hr_bpm"] - TRUE_BPM) <= 3.0 for x in after)
+    assert all(x["fps"] == pytest.approx(30.0, abs=0.5) for x in after)
+
+
+def test_streaming_agrees_with_process(live_video):
+    cfg = Config()
+    offline = process_video(live_video, config=cfg).analysis.series
+    est = StreamingEstimator(cfg)
+    pairs = []
+    with VideoFileSource(live_video) as src:
+        for frame in src:
+            r = est.push(frame)
+            if r.updated and r.hr_bpm is not None:
+                k = int(np.argmin(np.abs(offline.t_s - r.t_s)))
+                if abs(offline.t_s[k] - r.t_s) < 0.05:
+                    pairs.append((r.hr_bpm, offline.hr_bpm[k]))
+    est.close()
+    assert len(pairs) >= 10
+    assert max(abs(a - b) for a, b in pairs) <= 1.0
+
+
+def reading(image, hr, pulse_len=150):
+    from rppg.config import FaceConfig
+    from rppg.face import FaceTracker, make_detector
+
+    det = make_detector(FaceConfig())
+    box = FaceTracker(det, FaceConfig()).update(image, 0.0)
+    det.close()
+    t = np.arange(pulse_len) / 30
+    return LiveReading(
+        12.0, hr, 4.0 if hr else None, 30.0, FrameSample(12.0, box), np.sin(2 * np.pi * 1.25 * t)
+    )
+
+
+def test_overlay_draws_heart_rate_and_waveform():
+    image = Renderer(SynthSpec(width=640, height=480)).frame(0.0)
+    view = render_overlay(image, reading(image, 72.0), DisplayState())
+    x, y = HR_TEXT_ORIGIN
+    text = view[y - 45 : y + 5, x : x + 250]
+    assert (text > 200).all(axis=2).sum() > 300  # white digits on the black panel
+    wave = view[-WAVE_HEIGHT:]
+    red = (wave[..., 2] > 200) & (wave[..., 0] < 150)
+    assert red.sum() > 200 and red.any(axis=0).sum() > 500  # a line across the width
+    measuring = render_overlay(image, reading(image, None, 0), DisplayState())
+    assert not np.array_equal(measuring[y - 45 : y + 5, x : x + 250], text)
+    assert not (measuring[-WAVE_HEIGHT:, :, 2] > 200).any()  # no waveform yet
+
+
+def test_record_saves_a_processable_session(live_video, tmp_path):
+    out = tmp_path / "session"
+    run = rppg("live", "--source", live_video, "--headless", "--fast", "--record", out)
+    assert run.returncode == 0, run.stderr
+    stamps = pd.read_csv(out / "frames_timestamp.csv")
+    assert len(stamps) == 750 and stamps["timestamp"].iloc[-1] == pytest.approx(749 / 30)
+    hr = pd.read_csv(out / "hr.csv")
+    assert len(hr) >= 14 and (hr["hr_bpm"].dropna() - TRUE_BPM).abs().max() <= 3
+    processed = rppg("process", out / "video.avi", "--json")
+    assert json.loads(processed.stdout)["hr_bpm"] == pytest.approx(TRUE_BPM, abs=1.5)
+
+
+class UnpluggedCamera(FrameSource):
+    """Stands in for a webcam that is unplugged after a few seconds."""
+
+    name = "camera 0"
+    nominal_fps = 30.0
+
+    def __init__(self, frames: int):
+        self.frames = frames
+        self.disconnected = False
+        self.renderer = Renderer(SynthSpec(width=320, height=240))
+
+    def __iter__(self):
+        for i in range(self.frames):
+            yield Frame(i, i / 30, self.renderer.frame(i / 30))
+        self.disconnected = True
+
+
+def test_disconnect_keeps_recording_and_exits_cleanly(tmp_path, capsys):
+    out = io.StringIO()
+    code = run_live(
+        UnpluggedCamera(90), Config(), LiveOptions(headless=True, realtime=False, record=tmp_path), out
+    )
+    assert code == 0
+    assert "camera 0 disconnected; recording kept in" in capsys.readouterr().err
+    assert len(pd.read_csv(tmp_path / "frames_timestamp.csv")) == 90
+    assert (tmp_path / "video.avi").stat().st_size > 0
+    assert len(out.getvalue().splitlines()) == 3
+
+
+def test_missing_camera_and_missing_display_exit_2():
+    run = rppg("live", "--camera", "7", "--headless")
+    assert run.returncode == 2 and "camera 7: cannot open" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
