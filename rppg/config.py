@@ -123,8 +123,9 @@ class TrainConfig:
 class Config:
     """All settings of one run."""
 
-    method: str = "pos"
-    """Pulse method: ``pos``, ``chrom``, ``green``, ... (see ``rppg.methods``)."""
+    method: str = "mask"
+    """Pulse method: ``mask`` (the trained skin mask + POS), ``pos``, ``chrom``, ``green``,
+    ... (see ``rppg methods``)."""
     face: FaceConfig = field(default_factory=FaceConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     signal: SignalConfig = field(default_factory=SignalConfig)

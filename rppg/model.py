@@ -44,11 +44,18 @@ def to_tensor(crops: np.ndarray) -> torch.Tensor:
     return t.permute(0, 3, 1, 2).float().div_(255.0)
 
 
+DARK = 0.05
+"""Added to a pixel's brightness before dividing by it: the colour of near-black pixels
+(noise) is pulled towards zero instead of amplified."""
+
+
 def normalise(x: torch.Tensor) -> torch.Tensor:
-    """Per-crop standardisation over pixels and channels (keeps relative colour), (B, 3, H, W)."""
-    mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    std = x.std(dim=(1, 2, 3), keepdim=True)
-    return (x - mean) / (std + 1e-6)
+    """Chromaticity per pixel, centred and scaled: x (B, 3, H, W) in [0, 1] -> same shape.
+
+    Each pixel's colour divided by its brightness (r, g, b = R, G, B / (R + G + B)): skin
+    keeps its chromaticity in shadow and under brighter or dimmer light, so a mask learned
+    on one face and lighting carries over to others better than one fed raw intensities."""
+    return 6.0 * (x / (x.sum(dim=1, keepdim=True) + DARK) - 1.0 / 3.0)
 
 
 def weighted_mean(x: torch.Tensor, mask: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
