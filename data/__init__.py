@@ -1,7 +1,7 @@
 """Files shipped with rppg (installed as the ``rppg.data`` package): trained mask weights.
 
-    from rppg.data import shipped_file
-    shipped_file("mask_weights.pt")    # Path inside the installed package
+from rppg.data import shipped_file
+shipped_file("mask_weights.pt")    # Path inside the installed package
 """
 
 from importlib import resources

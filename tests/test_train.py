@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from rppg.data import MASK_WEIGHTS, shipped_file
 
 from rppg.config import Config
-from rppg.data import MASK_WEIGHTS, shipped_file
 from rppg.face import FaceTracker, crop_box, make_detector
 from rppg.io import load_dataset
 from rppg.model import SkinMaskNet, load_mask_model, masked_rgb
