@@ -5,9 +5,9 @@ result = rppg.process_video("face.avi")          # method from the config (defau
 print(result.hr_bpm, result.snr_db)
 """
 
-from rppg.quiet import quiet_native_logs
+from rppg.runtime import configure_process
 
-quiet_native_logs()  # before cv2 or mediapipe start logging
+configure_process()  # before cv2 or mediapipe start logging or allocating
 
 from rppg.config import Config, load_config  # noqa: E402
 from rppg.errors import RppgError  # noqa: E402

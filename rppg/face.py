@@ -21,8 +21,8 @@ import numpy as np
 
 from rppg.config import FaceConfig
 from rppg.errors import RppgError
-from rppg.quiet import native_stderr_silenced, quiet_native_logs
 from rppg.registry import Registry
+from rppg.runtime import native_stderr_silenced, quiet_native_logs
 
 
 @dataclass(frozen=True)

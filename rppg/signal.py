@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import linalg
-from scipy import signal as sps
 
 DEFAULT_BAND_HZ = (0.7, 3.5)
 """Only used as a fallback by these pure functions; the configured band lives in config."""
@@ -81,7 +79,9 @@ def detrend(x: np.ndarray, fs: float, cutoff_s: float = 4.0) -> np.ndarray:
     ab[0, 2:] = lam**2 * off2
     ab[1, 1:] = lam**2 * off1
     ab[2, :] = lam**2 * main + 1.0
-    trend = linalg.solveh_banded(ab, x, check_finite=False)
+    from scipy.linalg import solveh_banded  # imported here: see bandpass
+
+    trend = solveh_banded(ab, x, check_finite=False)
     return x - trend
 
 
@@ -92,10 +92,14 @@ def bandpass(
     lo, hi = band_hz
     nyq = fs / 2.0
     hi = min(hi, 0.99 * nyq)
-    sos = sps.butter(order, [lo / nyq, hi / nyq], btype="bandpass", output="sos")
+    # scipy.signal takes ~0.5 s to import; importing it here, not at the top, keeps it out
+    # of the start-up time before the first frame (live mode, short videos).
+    from scipy.signal import butter, sosfiltfilt
+
+    sos = butter(order, [lo / nyq, hi / nyq], btype="bandpass", output="sos")
     x = np.asarray(x, dtype=float)
     padlen = min(3 * (2 * len(sos) + 1) * 4, len(x) - 1)
-    return sps.sosfiltfilt(sos, x, axis=0, padlen=max(padlen, 0))
+    return sosfiltfilt(sos, x, axis=0, padlen=max(padlen, 0))
 
 
 def normalize_by_moving_mean(rgb: np.ndarray, fs: float, window_s: float) -> np.ndarray:

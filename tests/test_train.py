@@ -150,3 +150,19 @@ def test_learned_mask_is_high_on_skin_low_elsewhere():
     r = np.corrcoef(mask.ravel(), skin.ravel())[0, 1]
     assert r > 0.5
     assert mask[skin > 0.8].mean() > 2 * mask[skin < 0.05].mean()
+
+
+def test_network_is_exactly_the_seed_architecture():
+    net = SkinMaskNet()
+    assert (net.conv.in_channels, net.conv.out_channels, net.conv.kernel_size, net.conv.padding) == (
+        3,
+        32,
+        (3, 3),
+        (1, 1),
+    )
+    assert (net.softconv.in_channels, net.softconv.out_channels, net.softconv.kernel_size) == (32, 1, (1, 1))
+    x = torch.randn(2, 3, 36, 36)
+    reference = torch.sigmoid(net.softconv(torch.tanh(net.conv(x))))
+    assert torch.allclose(net(x), reference, atol=1e-6)
+    with torch.no_grad():  # the in-place inference path
+        assert torch.allclose(net(x), reference, atol=1e-6)

@@ -18,7 +18,7 @@ import numpy as np
 
 from rppg.errors import RppgError
 from rppg.io.frames import Frame, FrameSource, prefetch
-from rppg.quiet import native_stderr_silenced
+from rppg.runtime import native_stderr_silenced
 
 MAX_PLAUSIBLE_FPS = 1000.0
 

@@ -1,8 +1,8 @@
-"""Keeping native libraries (FFmpeg, OpenCV, TFLite, absl) from writing on our stderr.
+"""Process-wide runtime settings: native libraries (FFmpeg, OpenCV, TFLite, absl) kept from
+writing banners and warnings on stderr, which would break the promise that an error is one
+line there.
 
-Their banners and warnings would break the promise that an error is one line on stderr.
-
-    quiet_native_logs()                     # once, before cv2/mediapipe do any work
+    configure_process()                     # once, at import of rppg
     with native_stderr_silenced():          # around calls that print regardless
         cap = cv2.VideoCapture(path)
 """
@@ -14,6 +14,11 @@ import os
 import threading
 
 _LOCK = threading.Lock()
+
+
+def configure_process() -> None:
+    """Settings every rppg process wants before cv2 or mediapipe start work."""
+    quiet_native_logs()
 
 
 def quiet_native_logs() -> None:
