@@ -108,6 +108,27 @@ def reference_hr(truth: GroundTruth, t0: float, t1: float, cfg: SignalConfig) ->
     return float(truth.hr_bpm[inside].mean()) if inside.any() else np.nan
 
 
+def reference_series(
+    truth: GroundTruth, t0: float, t1: float, ends_s: np.ndarray, cfg: SignalConfig
+) -> np.ndarray:
+    """True heart rate (bpm) over the windows of ``cfg.window_s`` ending at ``ends_s``, read
+    off the ground-truth pulse filtered once over [t0, t1] as the prediction's pulse is."""
+    pulse = truth_pulse(truth, t0, t1, cfg)
+    out = np.full(len(ends_s), np.nan)
+    for i, end in enumerate(ends_s):
+        start = max(t0, end - cfg.window_s)
+        if pulse is None:
+            inside = (truth.t_s > start) & (truth.t_s <= end)
+            out[i] = truth.hr_bpm[inside].mean() if inside.any() else np.nan
+            continue
+        grid, wave, fs = pulse
+        segment = wave[(grid > start) & (grid <= end)]
+        if len(segment) >= 8:
+            hr, _ = signal.estimate_hr(segment, fs, cfg.band_hz, cfg.snr_tolerance_hz, cfg.resolution_hz)
+            out[i] = np.nan if hr is None else hr
+    return out
+
+
 def check_coverage(truth: GroundTruth, t0: float, t1: float, name: str) -> None:
     covered = min(truth.t_s[-1], t1) - max(truth.t_s[0], t0)
     if covered < MIN_TRUTH_COVERAGE * (t1 - t0):
@@ -117,17 +138,21 @@ def check_coverage(truth: GroundTruth, t0: float, t1: float, name: str) -> None:
 # --------------------------------------------------------------------------- traces
 
 
+def mask_weights(cfg: Config) -> Path:
+    return Path(cfg.model.weights) if cfg.model.weights else shipped_file(MASK_WEIGHTS)
+
+
 def trace_key(rec: Recording, cfg: Config, roi: str) -> str:
     parts: list[object] = [file_identity(rec.video), rec.dataset, to_dict(cfg.face), roi]
     if roi == "mask":
-        weights = Path(cfg.model.weights) if cfg.model.weights else shipped_file(MASK_WEIGHTS)
-        parts.append(file_identity(weights))
+        parts.append(file_identity(mask_weights(cfg)))
     return cache_key("trace", *parts)
 
 
 def load_trace(rec: Recording, cfg: Config, rois: set[str], cache_dir: Path | None) -> Trace:
     """The recording's RGB traces for ``rois``: from the cache, else extracted in one pass
-    (every cheap region is extracted too, so later runs with other methods hit the cache)."""
+    (every region is extracted, the mask's too when weights exist, so that later runs with
+    other methods hit the cache)."""
     cached: dict[str, dict] = {}
     if cache_dir is not None:
         for roi in rois:
@@ -138,6 +163,8 @@ def load_trace(rec: Recording, cfg: Config, rois: set[str], cache_dir: Path | No
         first = next(iter(cached.values()))
         return Trace(first["t_s"], {r: a["rgb"] for r, a in cached.items()}, first["face"].astype(bool))
     wanted = set(rois) | set(ROI_MEANS)
+    if mask_weights(cfg).is_file():
+        wanted.add("mask")  # the default method: worth its inference cost once, for good
     trace = extract_trace(rec.frames(), cfg, wanted)
     if cache_dir is not None:
         for roi, rgb in trace.rgb.items():
@@ -195,18 +222,13 @@ def evaluate_recording(
         result.rows.append(Row(rec.name, m, hr_true, pred, abs(pred - hr_true), snr, status, **base, **extra))
         if len(result.window_t_s) == 0:
             result.window_t_s = a.series.t_s
-            win = cfg.signal.window_s
-            result.window_true_bpm = np.array(
-                [reference_hr(truth, max(t0, t - win), t, cfg.signal) for t in a.series.t_s]
-            )
+            result.window_true_bpm = reference_series(truth, t0, t1, a.series.t_s, cfg.signal)
         result.window_pred_bpm[m] = a.series.hr_bpm
     return result
 
 
 def _evaluate_in_worker(rec, methods, cfg, cache_dir) -> RecordingResult:
-    if "torch" in sys.modules:  # only the mask method needs it
-        sys.modules["torch"].set_num_threads(1)  # one process per core already
-    try:
+    try:  # torch, when the mask runs, is held to cfg.model.threads (1) by TraceBuilder
         return evaluate_recording(rec, methods, cfg, cache_dir)
     except Exception as exc:  # a bug on one recording must not lose the others
         return RecordingResult(
@@ -217,9 +239,9 @@ def _evaluate_in_worker(rec, methods, cfg, cache_dir) -> RecordingResult:
 # --------------------------------------------------------------------------- whole dataset
 
 
-def default_methods() -> list[str]:
-    """Every registered method; ``mask`` only when trained weights are shipped."""
-    have_weights = shipped_file(MASK_WEIGHTS).is_file()
+def default_methods(cfg: Config) -> list[str]:
+    """Every registered method; ``mask`` only when its weights exist."""
+    have_weights = mask_weights(cfg).is_file()
     return [m for m in METHODS if METHODS.get(m).roi != "mask" or have_weights]
 
 
@@ -233,7 +255,7 @@ def evaluate(
     progress: Callable | None = None,
 ) -> Report:
     """Evaluate ``methods`` on every recording of ``dataset`` under ``root``."""
-    methods = methods or default_methods()
+    methods = methods or default_methods(cfg)
     for m in methods:
         METHODS.get(m)  # unknown names fail before any work
     recs = load_dataset(dataset, root)
@@ -351,7 +373,8 @@ def _plot_bland_altman(report: Report, out: Path) -> None:
 
     for m in report.metrics:
         ok = [r for r in report.rows if r.method == m["method"] and r.status == "ok"]
-        fig, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        fig.subplots_adjust(left=0.14, right=0.97, top=0.92, bottom=0.12)  # fixed: layout engines are slow
         if ok:
             t = np.array([r.hr_true_bpm for r in ok])
             p = np.array([r.hr_pred_bpm for r in ok])
@@ -379,7 +402,8 @@ def _plot_hr_over_time(report: Report, out: Path) -> None:
 
     folder = out / "hr_over_time"
     folder.mkdir(exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 3.5), constrained_layout=True)  # one figure, redrawn
+    fig, ax = plt.subplots(figsize=(7, 3.5))  # one figure, redrawn for each recording
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.14)
     for r in report.results:
         if not len(r.window_t_s):
             continue

@@ -257,8 +257,6 @@ def main() -> None:
 
     print("\n### time per frame by stage (ms, one core, sequential)\n")
     print("| method | decode | face (detect every k) | crop | region mean | signal (whole trace) |")
-        "| method | decode | face (detect every k) | crop | region mean | signal (whole trace, per frame) |"
-    )
     print("|---|---|---|---|---|---|")
     for method in methods:
         st = run_child("stages", first, method)
