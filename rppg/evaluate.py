@@ -322,16 +322,30 @@ METRIC_COLUMNS = ["method", "n", "mae", "rmse", "mape", "pearson_r", "snr_db"]
 def write_report(report: Report, out: Path) -> None:
     """``per_video.csv``, ``metrics.csv``, a Bland-Altman plot per method and an HR-over-time
     plot per recording."""
-    import pandas as pd
-
-    pd.DataFrame([asdict(r) for r in report.rows]).to_csv(
-        out / "per_video.csv", index=False, float_format="%.4f"
-    )
-    metrics = pd.DataFrame(report.metrics)
-    ordered = METRIC_COLUMNS + [c for c in metrics.columns if c not in METRIC_COLUMNS]
-    metrics[ordered].to_csv(out / "metrics.csv", index=False, float_format="%.4f")
+    _write_rows(out / "per_video.csv", [asdict(r) for r in report.rows])
+    extra = [k for k in (report.metrics[0] if report.metrics else {}) if k not in METRIC_COLUMNS]
+    _write_rows(out / "metrics.csv", report.metrics, METRIC_COLUMNS + extra)
     _plot_bland_altman(report, out)
     _plot_hr_over_time(report, out)
+
+
+def _write_rows(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:
+    """Dicts as CSV; floats with 4 decimals, NaN as an empty cell (the csv module, not
+    pandas: its import alone is a tenth of a cached evaluation run)."""
+    import csv
+
+    columns = columns or (list(rows[0]) if rows else [])
+
+    def cell(v):
+        if isinstance(v, float):
+            return "" if not np.isfinite(v) else f"{v:.4f}"
+        return v
+
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([cell(row.get(c, "")) for c in columns])
 
 
 def metrics_rows(report: Report) -> list[dict]:

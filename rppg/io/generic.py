@@ -47,5 +47,5 @@ class Generic(Dataset):
         require_columns(table, path, "time_s")
         if "ppg" not in table.columns and "hr_bpm" not in table.columns:
             raise RppgError(f"{path}: needs a 'ppg' or 'hr_bpm' column")
-        column = lambda name: table[name].to_numpy(float) if name in table.columns else None  # noqa: E731
-        return GroundTruth(table["time_s"].to_numpy(float), column("ppg"), column("hr_bpm"))
+        ppg, hr = (table[c].to_numpy(float) if c in table.columns else None for c in ("ppg", "hr_bpm"))
+        return GroundTruth(table["time_s"].to_numpy(float), ppg, hr)
