@@ -218,6 +218,10 @@ def render_overlay(image: np.ndarray, reading: LiveReading, state: DisplayState)
     if box is None:
         cv2.putText(view, "no face", (w // 2 - 50, h // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (40, 40, 230), 2)
     _draw_wave(view, reading.pulse, reading.fps, state.wave_s)
+    hint = "q quit  m mask  s snapshot"
+    cv2.putText(
+        view, hint, (w - 230, h - WAVE_HEIGHT - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1
+    )
     return view
 
 
