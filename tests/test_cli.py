@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import pytest
 
 from rppg.synth import SynthSpec, write_video
@@ -101,3 +102,14 @@ def test_console_script_is_installed():
     script = Path(sys.executable).with_name("rppg")
     run = subprocess.run([str(script), "methods"], capture_output=True, text=True)
     assert run.returncode == 0 and "pos" in run.stdout
+
+
+def test_mask_method_writes_the_mask_pictures(short_video, tmp_path):
+    run = rppg("process", short_video, "--out", tmp_path, "--json")  # default method: mask
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["method"] == "mask"
+    mask = cv2.imread(str(tmp_path / "mask.png"), cv2.IMREAD_GRAYSCALE)
+    overlay = cv2.imread(str(tmp_path / "mask_overlay.png"))
+    assert mask is not None and overlay is not None and mask.shape == overlay.shape[:2]
+    h, w = mask.shape
+    assert mask[h // 3 : 2 * h // 3, w // 3 : 2 * w // 3].mean() > mask[:, : w // 8].mean()  # face > edge
