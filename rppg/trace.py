@@ -53,7 +53,6 @@ def skin_mean(crop: np.ndarray) -> np.ndarray:
 
 ROI_MEANS = {"box": box_mean, "skin": skin_mean}
 """Regions computed per crop right away; ``mask`` runs batched through the network."""
-ROIS = (*ROI_MEANS, "mask")
 
 
 @dataclass

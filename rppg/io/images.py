@@ -57,7 +57,6 @@ class ImageFolderSource(FrameSource):
             raise RppgError(f"{folder}: image names carry no times; pass --fps")
         self.t_s = t - t[0]
         self.nominal_fps = fps or (float(1.0 / np.median(np.diff(self.t_s))) if len(t) > 1 else None)
-        self.frame_count_hint = len(self.files)
 
     def __iter__(self) -> Iterator[Frame]:
         return prefetch(self._read)

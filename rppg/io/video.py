@@ -53,7 +53,6 @@ class VideoFileSource(FrameSource):
         if not cap.isOpened():
             raise RppgError(f"{path}: not a readable video (unknown format, or truncated)")
         meta_fps = cap.get(cv2.CAP_PROP_FPS)
-        self.frame_count_hint = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         self.height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         cap.release()
