@@ -31,7 +31,6 @@ from rppg.io.recording import (
     Recording,
     read_table,
     register_dataset,
-    require_columns,
     side_file,
 )
 from rppg.io.video import VideoFileSource
@@ -76,9 +75,7 @@ class Deap(Dataset):
 
 def experiment_id(ratings: Path, participant: int, trial: int) -> int:
     """The Experiment_id (1-40, the .dat trial order) of a participant's presented trial."""
-    table = read_table(ratings)
-    table.columns = [c.strip() for c in table.columns]
-    require_columns(table, ratings, "Participant_id", "Trial", "Experiment_id")
+    table = read_table(ratings, "Participant_id", "Trial", "Experiment_id")
     row = table[(table["Participant_id"] == participant) & (table["Trial"] == trial)]
     if row.empty:
         raise RppgError(f"{ratings}: no row for participant {participant}, trial {trial}")

@@ -18,7 +18,6 @@ from rppg.io.recording import (
     Recording,
     read_table,
     register_dataset,
-    require_columns,
     side_file,
 )
 from rppg.io.video import VideoFileSource
@@ -42,9 +41,7 @@ class Generic(Dataset):
 
     def truth(self, rec: Recording) -> GroundTruth:
         path = side_file(rec, "truth", "ground-truth CSV")
-        table = read_table(path)
-        table.columns = [c.strip() for c in table.columns]
-        require_columns(table, path, "time_s")
+        table = read_table(path, "time_s")
         if "ppg" not in table.columns and "hr_bpm" not in table.columns:
             raise RppgError(f"{path}: needs a 'ppg' or 'hr_bpm' column")
         ppg, hr = (table[c].to_numpy(float) if c in table.columns else None for c in ("ppg", "hr_bpm"))

@@ -18,7 +18,6 @@ from rppg.io.recording import (
     Recording,
     read_table,
     register_dataset,
-    require_columns,
     side_file,
 )
 from rppg.io.video import VideoFileSource
@@ -43,8 +42,7 @@ class PhysRecorder(Dataset):
 
     def _frame_times(self, rec: Recording):
         path = side_file(rec, "stamps", "frames_timestamp.csv")
-        table = read_table(path)
-        require_columns(table, path, "timestamp")
+        table = read_table(path, "timestamp")
         return table["timestamp"].to_numpy(float)
 
     def frames(self, rec: Recording) -> FrameSource:
@@ -53,6 +51,5 @@ class PhysRecorder(Dataset):
     def truth(self, rec: Recording) -> GroundTruth:
         t0 = self._frame_times(rec)[0]
         path = side_file(rec, "truth", "BVP.csv")
-        table = read_table(path)
-        require_columns(table, path, "timestamp", "bvp")
+        table = read_table(path, "timestamp", "bvp")
         return GroundTruth(table["timestamp"].to_numpy(float) - t0, table["bvp"].to_numpy(float))

@@ -120,17 +120,17 @@ def side_file(rec: Recording, key: str, what: str) -> Path:
     return Path(path)
 
 
-def read_table(path: Path, **kwargs):
-    """pandas.read_csv with a one-line error naming the file."""
+def read_table(path: Path, *required: str):
+    """A CSV as a pandas DataFrame with stripped column names, checked to have the
+    ``required`` columns; a one-line error naming the file otherwise."""
     import pandas as pd
 
     try:
-        return pd.read_csv(path, **kwargs)
+        table = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise RppgError(f"{path}: unreadable table ({str(exc).splitlines()[0]})") from None
-
-
-def require_columns(table, path: Path, *names: str) -> None:
-    missing = [n for n in names if n not in table.columns]
+    table.columns = [str(c).strip() for c in table.columns]
+    missing = [n for n in required if n not in table.columns]
     if missing:
         raise RppgError(f"{path}: missing column(s) {', '.join(missing)}")
+    return table
