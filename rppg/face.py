@@ -187,7 +187,6 @@ class FaceTracker:
     def __init__(self, detector: FaceDetector, cfg: FaceConfig) -> None:
         self.detector = detector
         self.cfg = cfg
-        self.whole_frame = isinstance(detector, WholeFrame)
         self.reset()
 
     def reset(self) -> None:
@@ -214,8 +213,6 @@ class FaceTracker:
         return self.box
 
     def _detect(self, image: np.ndarray) -> Box | None:
-        if self.whole_frame:
-            return self.detector.detect(image)[0]
         h, w = image.shape[:2]
         scale = min(1.0, self.cfg.detect_width / w)
         small = (

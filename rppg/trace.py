@@ -69,7 +69,7 @@ class Trace:
     """Mean skin mask over the recording, (s, s) in (0, 1) at the model's input size; None
     without ``mask``."""
     mean_crop: np.ndarray | None = None
-    """Mean face crop over the recording, (crop, crop, 3) BGR uint8."""
+    """Mean face crop over the recording, (crop, crop, 3) BGR uint8; None without ``mask``."""
 
     @property
     def frames(self) -> int:
@@ -151,7 +151,8 @@ class TraceBuilder:
             return sample
         crop = crop_face(frame.image, box, self.cfg.face.box_scale, self.cfg.face.crop_size)
         sample.crop = crop
-        self._accumulate_crop(crop)
+        if "mask" in self.rois:  # the mean crop only serves the mask pictures
+            self._accumulate_crop(crop)
         for roi, mean in ROI_MEANS.items():
             if roi in self.rois:
                 sample.rgb[roi] = mean(crop)
