@@ -116,7 +116,8 @@ class TrainConfig:
     augment: bool = True
     """Random brightness/colour/flip changes of the crops."""
     seed: int = 0
-    threads: int = 2
+    threads: int = 1
+    """torch threads; 1 makes a run bit-for-bit reproducible (more threads sum in varying order)."""
 
 
 @dataclass
