@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from rppg.errors import RppgError
-from rppg.io.frames import FrameSource
-from rppg.io.physrecorder import VIDEO_SUFFIXES
 from rppg.io.recording import (
     Dataset,
     GroundTruth,
@@ -20,7 +18,7 @@ from rppg.io.recording import (
     register_dataset,
     side_file,
 )
-from rppg.io.video import VideoFileSource
+from rppg.io.video import VIDEO_SUFFIXES
 
 
 @register_dataset
@@ -35,9 +33,6 @@ class Generic(Dataset):
                 paths = {"truth": str(video.with_suffix(".csv"))}
                 recs.append(Recording(self.name, name, name, video, paths=paths))
         return recs
-
-    def frames(self, rec: Recording) -> FrameSource:
-        return VideoFileSource(rec.video)
 
     def truth(self, rec: Recording) -> GroundTruth:
         path = side_file(rec, "truth", "ground-truth CSV")

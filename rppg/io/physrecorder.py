@@ -20,9 +20,7 @@ from rppg.io.recording import (
     register_dataset,
     side_file,
 )
-from rppg.io.video import VideoFileSource
-
-VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov")
+from rppg.io.video import VIDEO_SUFFIXES, VideoFileSource
 
 
 @register_dataset

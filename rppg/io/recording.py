@@ -19,6 +19,7 @@ import numpy as np
 
 from rppg.errors import RppgError
 from rppg.io.frames import FrameSource
+from rppg.io.video import VideoFileSource
 from rppg.registry import Registry
 
 
@@ -80,7 +81,9 @@ class Dataset:
         raise NotImplementedError
 
     def frames(self, rec: Recording) -> FrameSource:
-        raise NotImplementedError
+        """The recording's video at its container's frame times; layouts with their own
+        clock or image folders override this."""
+        return VideoFileSource(rec.video)
 
     def truth(self, rec: Recording) -> GroundTruth:
         raise NotImplementedError

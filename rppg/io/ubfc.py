@@ -15,9 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from rppg.errors import RppgError
-from rppg.io.frames import FrameSource
 from rppg.io.recording import Dataset, GroundTruth, Recording, register_dataset, side_file
-from rppg.io.video import VideoFileSource
 
 
 @register_dataset
@@ -33,9 +31,6 @@ class Ubfc(Dataset):
             truth = gt if gt.exists() or not xmp.exists() else xmp
             recs.append(Recording(self.name, folder.name, folder.name, video, paths={"truth": str(truth)}))
         return recs
-
-    def frames(self, rec: Recording) -> FrameSource:
-        return VideoFileSource(rec.video)
 
     def truth(self, rec: Recording) -> GroundTruth:
         path = side_file(rec, "truth", "ground truth")

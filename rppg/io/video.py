@@ -21,6 +21,8 @@ from rppg.io.frames import Frame, FrameSource, prefetch
 from rppg.runtime import native_stderr_silenced
 
 MAX_PLAUSIBLE_FPS = 1000.0
+VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov")
+"""File endings the dataset loaders treat as videos."""
 
 
 class VideoFileSource(FrameSource):
