@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from rppg.report import atomic_write
 
 CACHE_VERSION = 1
 """Bump when the meaning of cached arrays changes: old entries are then ignored."""
@@ -56,14 +57,4 @@ def load_arrays(cache_dir: Path, key: str) -> dict[str, np.ndarray] | None:
 
 
 def save_arrays(cache_dir: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".npz.tmp")
-    os.close(fd)
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, cache_dir / f"{key}.npz")
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    atomic_write(Path(cache_dir) / f"{key}.npz", lambda f: np.savez(f, **arrays))

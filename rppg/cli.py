@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rppg.config import Config, dump_yaml, load_config
 from rppg.errors import RppgError
+from rppg.synth.spec import SynthSpec
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -76,21 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_args(p)
 
     p = sub.add_parser("synth", help="write a synthetic face video with a known pulse")
-    p.add_argument("out_dir")
-    p.add_argument("--hr", type=float, required=True, help="mean heart rate (bpm)")
-    p.add_argument("--duration", type=float, required=True, help="length (s)")
-    p.add_argument("--format", default="generic", help="layout: generic, ubfc, pure, deap")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--name", help="recording name inside the layout")
-    p.add_argument("--fps", type=float, default=30.0)
-    p.add_argument("--size", default="640x480", help="WIDTHxHEIGHT")
-    p.add_argument("--motion", type=float, default=2.0, help="head sway amplitude (px)")
-    p.add_argument("--noise", type=float, default=2.0, help="sensor noise std (grey levels)")
-    p.add_argument("--distractor", type=float, default=0.0, help="non-skin flicker amplitude")
-    p.add_argument("--drift", type=float, default=0.0, help="heart-rate change over the video (bpm)")
-    p.add_argument("--codec", default="MJPG", help="MJPG, mp4v, XVID or I420")
-    p.add_argument("--lag", type=float, default=0.0, help="contact-PPG delay behind the face (s)")
-    p.add_argument("--jitter", type=float, default=0.0, help="frame-time jitter std (s), PURE layout")
+    p.add_argument("out_dir", help="folder to write the recording into")
+    p.add_argument("--format", default="generic", help="layout: generic, ubfc, pure, deap, physrecorder")
+    p.add_argument("--name", help="recording name inside the layout (default: the layout's)")
+    p.add_argument("--size", default="640x480", help="WIDTHxHEIGHT (default 640x480)")
+    defaults = SynthSpec()
+    for flag, (field, text) in SYNTH_OPTIONS.items():
+        default = getattr(defaults, field)
+        p.add_argument(f"--{flag}", type=type(default), default=default, help=f"{text} (default {default})")
 
     add_evaluate_parser(sub)
 
@@ -119,14 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 @command("process")
 def _process(args: argparse.Namespace) -> int:
+    from rppg.io import open_source
     from rppg.methods import METHODS
     from rppg.pipeline import process_video
     from rppg.report import prepare_out_dir, write_process_outputs
 
     cfg = config_from_args(args)
     METHODS.get(cfg.method)  # an unknown name fails before any decoding
+    source = open_source(args.video, fps=args.fps)  # a bad input fails before --out is made
     out = prepare_out_dir(args.out) if args.out else None
-    result = process_video(args.video, config=cfg, fps=args.fps)
+    result = process_video(source, config=cfg)
     if out is not None:
         write_process_outputs(result, out)
     summary = result.summary()
@@ -145,9 +141,25 @@ def _process(args: argparse.Namespace) -> int:
     return 0
 
 
+SYNTH_OPTIONS = {
+    "hr": ("hr_bpm", "mean heart rate (bpm)"),
+    "duration": ("duration_s", "length (s)"),
+    "fps": ("fps", "frame rate (Hz)"),
+    "seed": ("seed", "random seed: the same seed gives the same video"),
+    "motion": ("motion_px", "head sway amplitude (px at 640x480)"),
+    "noise": ("noise_std", "sensor noise std (grey levels)"),
+    "distractor": ("distractor_amplitude", "relative colour flicker of hair and wall at another rate"),
+    "drift": ("hr_drift_bpm", "heart-rate change over the video (bpm)"),
+    "codec": ("codec", "MJPG, mp4v, XVID or I420"),
+    "lag": ("ppg_lag_s", "contact-PPG delay behind the face (s)"),
+    "jitter": ("timestamp_jitter_s", "frame-time jitter std (s), for layouts that store times"),
+}
+"""``rppg synth`` flags -> SynthSpec fields (whose defaults are the flags' defaults)."""
+
+
 @command("synth")
 def _synth(args: argparse.Namespace) -> int:
-    from rppg.synth import SynthSpec, write_recording
+    from rppg.synth.layouts import write_recording
 
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
@@ -155,21 +167,9 @@ def _synth(args: argparse.Namespace) -> int:
         raise RppgError(f"--size must look like 640x480, got {args.size!r}") from None
     if args.hr <= 0 or args.duration <= 0 or args.fps <= 0:
         raise RppgError("--hr, --duration and --fps must be positive")
-    spec = SynthSpec(
-        hr_bpm=args.hr,
-        duration_s=args.duration,
-        fps=args.fps,
-        width=width,
-        height=height,
-        seed=args.seed,
-        motion_px=args.motion,
-        noise_std=args.noise,
-        distractor_amplitude=args.distractor,
-        hr_drift_bpm=args.drift,
-        codec=args.codec,
-    )
-    path = write_recording(spec, args.out_dir, args.format, args.name)
-    print(path)
+    values = {field: getattr(args, flag) for flag, (field, _) in SYNTH_OPTIONS.items()}
+    spec = SynthSpec(width=width, height=height, **values)
+    print(write_recording(spec, args.out_dir, args.format, args.name))
     return 0
 
 
@@ -190,8 +190,8 @@ def add_evaluate_parser(sub) -> None:
 @command("evaluate")
 def _evaluate(args: argparse.Namespace) -> int:
     from rppg.cache import default_cache_dir
-    from rppg.evaluate import evaluate, format_table, metrics_rows, progress_bar, write_report
-    from rppg.report import prepare_out_dir
+    from rppg.evaluate import evaluate, progress_bar
+    from rppg.report import format_table, metrics_rows, prepare_out_dir, write_evaluation
 
     cfg = config_from_args(args)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
@@ -200,7 +200,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise RppgError("--workers must be at least 1")
     report = evaluate(args.dataset, args.root, methods, cfg, args.workers, cache, progress_bar)
-    write_report(report, out)
+    write_evaluation(report, out)
     if args.json:
         print(json.dumps({"metrics": metrics_rows(report)}))
     else:

@@ -11,6 +11,7 @@ dump of them, checked by a test); CLI flags override a config file in turn.
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,16 +136,7 @@ class Config:
 
 def to_dict(obj: Any) -> dict[str, Any]:
     """A config dataclass as plain dicts/lists (tuples become lists), for YAML and JSON."""
-    raw = dataclasses.asdict(obj)
-    return _plain(raw)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    return json.loads(json.dumps(dataclasses.asdict(obj)))
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:

@@ -6,8 +6,10 @@ inside mediapipe <= 0.10.21, or one given by path), ``haar`` (OpenCV's Haar casc
 extra files) and ``none`` (the whole frame is the region, for pre-cropped skin video).
 
     tracker = FaceTracker(make_detector(cfg), cfg)
-    box = tracker.update(frame.image)          # smoothed Box in frame pixels, or None
-    crop = crop_face(frame.image, box, cfg.box_scale, cfg.crop_size)   # (72, 72, 3) BGR
+    box = tracker.update(frame.image, frame.t_s)      # smoothed Box in frame pixels, or None
+    rect = crop_box(box, cfg.box_scale, w, h)           # the enlarged square (x0, y0, x1, y1)
+
+The per-frame stage that composes these (box -> crop) is :class:`rppg.crops.FaceStage`.
 """
 
 from __future__ import annotations
@@ -248,10 +250,9 @@ def crop_box(box: Box, scale: float, image_w: int, image_h: int) -> tuple[int, i
     return x0, y0, min(x0 + s, image_w), min(y0 + s, image_h)
 
 
-def crop_face(image: np.ndarray, box: Box, scale: float, size: int) -> np.ndarray:
-    """The enlarged square face region resized to (size, size, 3), BGR uint8."""
-    h, w = image.shape[:2]
-    x0, y0, x1, y1 = crop_box(box, scale, w, h)
+def resize_region(image: np.ndarray, rect: tuple[int, int, int, int], size: int) -> np.ndarray:
+    """The rectangle (x0, y0, x1, y1) of a BGR image resized to (size, size, 3), uint8."""
+    x0, y0, x1, y1 = rect
     region = image[y0:y1, x0:x1]
     if x1 - x0 == size and y1 - y0 == size:
         return region.copy()

@@ -1,14 +1,8 @@
-"""Live heart rate: a streaming estimator on the same chain as ``rppg process``, and the
-webcam display built on it.
+"""The live heart-rate display: the window, its keys and the session recorder, around the
+streaming estimator (:mod:`rppg.streaming`), which computes every number shown.
 
-    est = StreamingEstimator(cfg)
-    for frame in source:
-        reading = est.push(frame)    # LiveReading(t_s, hr_bpm or None while measuring, snr_db, fps)
-
-The estimator keeps the last ``window_s + margin`` seconds of colour samples; once per
-``hop_s`` of video time it runs the offline analysis (:func:`rppg.pipeline.analyse`) on that
-buffer and reports the heart rate of the last ``window_s`` seconds: the same number the
-offline heart-rate series gives for a window ending at that time.
+    run_live(CameraSource(0), cfg, LiveOptions())                          # a window
+    run_live(VideoFileSource("face.avi"), cfg, LiveOptions(headless=True))   # JSON lines
 """
 
 from __future__ import annotations
@@ -17,102 +11,17 @@ import json
 import os
 import sys
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from rppg import signal
 from rppg.config import Config
 from rppg.errors import RppgError
 from rppg.io.frames import Frame, FrameSource
-from rppg.methods import METHODS, roi_of
-from rppg.pipeline import analyse
-from rppg.trace import FrameSample, TraceBuilder
-
-MARGIN_S = 4.0
-"""Extra seconds of history filtered along with the window, so that the band-pass edges
-fall outside the part the heart rate is read from."""
-
-
-@dataclass
-class LiveReading:
-    """The estimator's state after one frame."""
-
-    t_s: float
-    """Video time of the frame (s)."""
-    hr_bpm: float | None
-    """Heart rate of the last window (bpm); None while measuring (less than one window)."""
-    snr_db: float | None
-    fps: float
-    """Frames per second of video time over the last second."""
-    sample: FrameSample
-    """The frame's face box, crop and mask."""
-    pulse: np.ndarray = field(default_factory=lambda: np.empty(0))
-    """The most recent pulse (last window), for display."""
-    updated: bool = False
-    """True on the frames where the heart rate was recomputed."""
-
-
-class StreamingEstimator:
-    """Push frames one by one; get the current heart rate. ``reset()`` starts over."""
-
-    def __init__(self, cfg: Config, method: str | None = None) -> None:
-        self.cfg = cfg
-        self.method = METHODS.get(method or cfg.method)
-        self.roi = roi_of(self.method, cfg)
-        history = cfg.signal.window_s + MARGIN_S
-        self.builder = TraceBuilder(cfg, {self.roi}, batch_size=1, history_s=history)
-        self.reset()
-
-    def reset(self) -> None:
-        self.builder.reset()
-        self._times: deque[float] = deque()
-        self._next_update: float | None = None
-        self._hr: float | None = None
-        self._snr: float | None = None
-        self._pulse = np.empty(0)
-        self._t0: float | None = None
-
-    def push(self, frame: Frame) -> LiveReading:
-        sample = self.builder.add(frame)
-        t = frame.t_s
-        self._t0 = t if self._t0 is None else self._t0
-        self._times.append(t)
-        while self._times and self._times[0] <= t - 1.0:
-            self._times.popleft()
-        updated = False
-        sig = self.cfg.signal
-        if t - self._t0 >= sig.window_s - 0.5 / max(self._fps(), 1.0):
-            if self._next_update is None or t >= self._next_update - 1e-6:
-                self._update(t)
-                updated = True
-                self._next_update = t + sig.hop_s
-        return LiveReading(t, self._hr, self._snr, self._fps(), sample, self._pulse, updated)
-
-    def _fps(self) -> float:
-        if len(self._times) < 2:
-            return 0.0
-        return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
-
-    def _update(self, t: float) -> None:
-        trace = self.builder.finish()
-        sig = self.cfg.signal
-        try:
-            a = analyse(trace, self.method, self.cfg, name="live")
-        except RppgError:  # no face in the buffer yet, or too little of it
-            self._hr, self._snr, self._pulse = None, None, np.empty(0)
-            return
-        keep = a.t_s > t - sig.window_s
-        pulse = a.pulse[keep]
-        hr, snr = signal.estimate_hr(pulse, a.fs, sig.band_hz, sig.snr_tolerance_hz, sig.resolution_hz)
-        self._hr, self._snr, self._pulse = hr, snr, pulse
-
-    def close(self) -> None:
-        self.builder.close()
-
+from rppg.report import CsvWriter
+from rppg.streaming import LiveReading, StreamingEstimator
 
 # --------------------------------------------------------------------------- pacing and recording
 
@@ -136,10 +45,8 @@ class SessionRecorder:
         self.folder = Path(folder)
         self.fps = fps
         self._writer = None
-        self._stamps = open(self.folder / "frames_timestamp.csv", "w")
-        self._stamps.write("frame,timestamp\n")
-        self._hr = open(self.folder / "hr.csv", "w")
-        self._hr.write("t_s,hr_bpm,snr_db\n")
+        self._stamps = CsvWriter(self.folder / "frames_timestamp.csv", ["frame", "timestamp"])
+        self._hr = CsvWriter(self.folder / "hr.csv", ["t_s", "hr_bpm", "snr_db"])
         self._n = 0
 
     def frame(self, frame: Frame) -> None:
@@ -150,14 +57,11 @@ class SessionRecorder:
             if not self._writer.isOpened():
                 raise RppgError(f"{path}: cannot write video")
         self._writer.write(frame.image)
-        self._stamps.write(f"{self._n},{frame.t_s:.6f}\n")
+        self._stamps.row([self._n, frame.t_s])
         self._n += 1
 
     def reading(self, r: LiveReading) -> None:
-        hr = "" if r.hr_bpm is None else f"{r.hr_bpm:.3f}"
-        snr = "" if r.snr_db is None else f"{r.snr_db:.3f}"
-        self._hr.write(f"{r.t_s:.3f},{hr},{snr}\n")
-        self._hr.flush()
+        self._hr.row([r.t_s, r.hr_bpm, r.snr_db])
 
     def close(self) -> None:
         if self._writer is not None:
@@ -196,10 +100,10 @@ def render_overlay(image: np.ndarray, reading: LiveReading, state: DisplayState)
     "measuring..."), a quality bar, the scrolling pulse and the frame rate."""
     view = image.copy()
     h, w = view.shape[:2]
-    box = reading.sample.box
+    box = reading.sample.face.box
     if box is not None:
-        if state.show_mask and reading.sample.mask is not None and reading.sample.crop is not None:
-            _draw_mask(view, reading, box)
+        if state.show_mask and reading.sample.mask is not None and reading.sample.face.rect is not None:
+            _draw_mask(view, reading)
         cv2.rectangle(
             view, (int(box.x), int(box.y)), (int(box.x + box.w), int(box.y + box.h)), (0, 255, 0), 2
         )
@@ -240,10 +144,9 @@ def _draw_wave(view: np.ndarray, pulse: np.ndarray, fps: float, seconds: float) 
     cv2.polylines(view, [points], False, (80, 80, 255), 2, cv2.LINE_AA)
 
 
-def _draw_mask(view: np.ndarray, reading: LiveReading, box) -> None:
-    from rppg.face import crop_box
-
-    x0, y0, x1, y1 = crop_box(box, 1.5, view.shape[1], view.shape[0])
+def _draw_mask(view: np.ndarray, reading: LiveReading) -> None:
+    """The mask as a heat map over the crop rectangle it was computed on."""
+    x0, y0, x1, y1 = reading.sample.face.rect
     heat = cv2.applyColorMap((np.clip(reading.sample.mask, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)
     heat = cv2.resize(heat, (x1 - x0, y1 - y0))
     view[y0:y1, x0:x1] = cv2.addWeighted(view[y0:y1, x0:x1], 0.5, heat, 0.5, 0)
@@ -265,7 +168,7 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
     """Run the live loop until the source ends, q is pressed or the camera disconnects.
 
     Headless: one JSON line per second of video time on ``out``, nothing else."""
-    est = StreamingEstimator(cfg)
+    est = StreamingEstimator.from_config(cfg)
     recorder = SessionRecorder(opts.record, source.nominal_fps or 30.0) if opts.record else None
     state = DisplayState(show_mask=False)
     next_report = None

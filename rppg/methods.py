@@ -17,8 +17,8 @@ from rppg import signal
 from rppg.config import Config, SignalConfig
 from rppg.registry import Registry
 
-Projection = Callable[[np.ndarray, float, float], np.ndarray]
-"""(rgb (N, 3), fs Hz, window s) -> pulse (N,)."""
+Projection = Callable[[np.ndarray, float, SignalConfig], np.ndarray]
+"""(rgb (N, 3), fs Hz, signal settings) -> pulse (N,)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,6 @@ def roi_of(method: Method, cfg: Config) -> str:
 
 def pulse_signal(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np.ndarray:
     """Pulse (N,) from a uniformly sampled RGB trace (N, 3): project, detrend, band-pass."""
-    raw = method.projection(rgb, fs, cfg.projection_window_s)
+    raw = method.projection(rgb, fs, cfg)
     flat = signal.detrend(raw, fs, cfg.detrend_s)
     return signal.bandpass(flat, fs, cfg.band_hz, cfg.filter_order)

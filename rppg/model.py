@@ -1,132 +1,143 @@
-"""The skin-mask network (the seed idea: a 1x1 "soft" convolution as a pixel mask).
+"""The skin-mask network (the seed idea: a 1x1 "soft" convolution as a pixel mask), for
+inference with numpy alone.
 
 Conv2d(3, 32, 3, padding=1) -> tanh -> Conv2d(32, 1, 1) -> sigmoid gives one weight in
-(0, 1) per pixel of a face crop; the frame's RGB sample is the mask-weighted mean colour.
+(0, 1) per pixel of a face crop; a frame's RGB sample is the mask-weighted mean colour.
+Training uses the same network in torch (:mod:`rppg.model_torch`); both use the same
+``.npz`` weights, and a test keeps their forward passes equal. Inference never imports torch.
 
-    net = load_mask_model()                       # shipped weights
-    rgb = masked_rgb(net, crops)                  # crops (B, H, W, 3) BGR uint8 -> (B, 3) RGB
+    net = load_mask_model()                         # the shipped weights
+    rgb, masks = masked_rgb(net, crops)             # crops (B, H, W, 3) BGR uint8 -> (B, 3) RGB
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
-from torch import nn
+from numpy.lib.stride_tricks import sliding_window_view
 
-from rppg.data import MASK_WEIGHTS, shipped_file
+from rppg.assets import MASK_WEIGHTS, asset_path
 from rppg.errors import RppgError
-
-
-class SkinMaskNet(nn.Module):
-    """Per-pixel skin weight of a face crop.
-
-    Input: (B, 3, H, W) float crops normalised by :func:`normalise`. Output: (B, 1, H, W) in
-    (0, 1).
-    """
-
-    def __init__(self, hidden: int = 32) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(3, hidden, kernel_size=3, stride=1, padding=1)
-        self.softconv = nn.Conv2d(hidden, 1, kernel_size=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.conv(x)
-        # tanh(z) written as 2 sigmoid(2z) - 1 (identical up to rounding): torch's CPU tanh
-        # is ~10x slower than its sigmoid and was half of the mask's inference time.
-        if torch.is_grad_enabled():
-            return torch.sigmoid(self.softconv(2.0 * torch.sigmoid(2.0 * z) - 1.0))
-        # Inference: the same maths in place, sparing a 10 MB temporary per op and batch
-        # (their churn through the heap made memory creep on long videos).
-        return self.softconv(z.mul_(2.0).sigmoid_().mul_(2.0).sub_(1.0)).sigmoid_()
-
-
-def to_tensor(crops: np.ndarray) -> torch.Tensor:
-    """BGR uint8 crops (B, H, W, 3) -> RGB float tensor (B, 3, H, W) in [0, 1]."""
-    t = torch.from_numpy(np.ascontiguousarray(crops[..., ::-1]))
-    return t.permute(0, 3, 1, 2).float().div_(255.0)
-
 
 DARK = 0.05
 """Added to a pixel's brightness before dividing by it: the colour of near-black pixels
 (noise) is pulled towards zero instead of amplified."""
+WEIGHT_NAMES = ("conv.weight", "conv.bias", "softconv.weight", "softconv.bias")
+"""Array names in a weights file: those of the torch module's state dict."""
+WEIGHT_SHAPES = {
+    "conv.weight": (32, 3, 3, 3),
+    "conv.bias": (32,),
+    "softconv.weight": (1, 32, 1, 1),
+    "softconv.bias": (1,),
+}
 
 
-def normalise(x: torch.Tensor) -> torch.Tensor:
-    """Chromaticity per pixel, centred and scaled: x (B, 3, H, W) in [0, 1] -> same shape.
+@dataclass
+class MaskNet:
+    """The seed network's weights, evaluated with numpy on channels-last crops."""
+
+    conv_w: np.ndarray
+    """3x3 convolution as a matrix (27, 32): rows ordered (dy, dx, channel)."""
+    conv_b: np.ndarray
+    """(32,)"""
+    soft_w: np.ndarray
+    """1x1 convolution (32,)."""
+    soft_b: float
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> MaskNet:
+        """From arrays named and shaped as the torch state dict (see :data:`WEIGHT_SHAPES`)."""
+        w = np.asarray(arrays["conv.weight"], np.float32)  # (out, in, dy, dx)
+        return cls(
+            conv_w=np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(27, -1)),
+            conv_b=np.asarray(arrays["conv.bias"], np.float32),
+            soft_w=np.asarray(arrays["softconv.weight"], np.float32).reshape(-1),
+            soft_b=float(np.asarray(arrays["softconv.bias"]).reshape(-1)[0]),
+        )
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Masks (B, H, W) in (0, 1) of normalised crops x (B, H, W, 3) float32."""
+        b, h, w, _ = x.shape
+        padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        patches = sliding_window_view(padded, (3, 3), axis=(1, 2))  # (B, H, W, 3, 3, 3): c, dy, dx
+        cols = patches.transpose(0, 1, 2, 4, 5, 3).reshape(b * h * w, 27)
+        z = cols @ self.conv_w
+        z += self.conv_b
+        np.tanh(z, out=z)
+        logit = z @ self.soft_w + self.soft_b
+        return _sigmoid(logit).reshape(b, h, w)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # no overflow warning for large |x|
+
+
+def normalise(rgb: np.ndarray) -> np.ndarray:
+    """Chromaticity per pixel, centred and scaled: rgb (..., 3) in [0, 1] -> same shape.
 
     Each pixel's colour divided by its brightness (r, g, b = R, G, B / (R + G + B)): skin
     keeps its chromaticity in shadow and under brighter or dimmer light, so a mask learned
     on one face and lighting carries over to others better than one fed raw intensities."""
-    return 6.0 * (x / (x.sum(dim=1, keepdim=True) + DARK) - 1.0 / 3.0)
-
-
-def weighted_mean(x: torch.Tensor, mask: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """Mask-weighted mean colour: x (B, 3, H, W), mask (B, 1, H, W) -> (B, 3).
-
-    Dividing by the mask's sum makes the trace independent of the mask's overall scale, so
-    training cannot shrink the mask to zero to fit the loss.
-    """
-    return (x * mask).sum(dim=(2, 3)) / (mask.sum(dim=(2, 3)) + eps)
+    return 6.0 * (rgb / (rgb.sum(axis=-1, keepdims=True) + DARK) - 1.0 / 3.0)
 
 
 def downscale(crops: np.ndarray, size: int) -> np.ndarray:
     """Crops (B, H, W, 3) uint8 area-averaged to (B, size, size, 3); unchanged if already so."""
     if crops.shape[1] == crops.shape[2] == size:
         return crops
-    # A loop of cv2.resize is ~20x faster than a numpy block mean over the batch.
     return np.stack([cv2.resize(c, (size, size), interpolation=cv2.INTER_AREA) for c in crops])
 
 
-@torch.no_grad()
-def masked_rgb(net: SkinMaskNet, crops: np.ndarray, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """RGB samples (B, 3) in [0, 255] and masks (B, s, s) for BGR uint8 crops (B, H, W, 3),
-    the mask computed on crops downscaled to ``size`` (default: as given)."""
+def masked_rgb(
+    net: MaskNet, crops: np.ndarray, size: int | None = None, gate: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """RGB samples (B, 3) in [0, 255] and masks (B, s, s) of BGR uint8 crops (B, H, W, 3).
+
+    The mask runs on crops downscaled to ``size`` (default: as given). ``gate`` (B, s, s) in
+    [0, 1], if given, multiplies the mask: the mask weights pixels inside a region only.
+    The weighted mean divides by the weights' sum, so a mask's overall scale does not matter.
+    """
     if size is not None:
         crops = downscale(crops, size)
-    x = to_tensor(crops)
-    mask = net(normalise(x))
-    rgb = weighted_mean(x, mask) * 255.0
-    return rgb.double().numpy(), mask[:, 0].numpy()
+    rgb = crops[..., ::-1].astype(np.float32) * np.float32(1 / 255)
+    masks = net(normalise(rgb))
+    weights = masks if gate is None else masks * gate
+    total = weights.sum(axis=(1, 2))
+    sums = np.einsum("bhw,bhwc->bc", weights, rgb, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = 255.0 * sums / total[:, None]
+    out[total <= 1e-6] = np.nan  # nothing inside the gate: no sample
+    return out, masks
 
 
-def load_mask_model(path: str | os.PathLike | None = None) -> SkinMaskNet:
-    """A :class:`SkinMaskNet` in eval mode with weights from ``path`` (default: shipped)."""
-    p = Path(path) if path else shipped_file(MASK_WEIGHTS)
+def mask_weights_path(weights: str | os.PathLike | None) -> Path:
+    """The weights file to use: ``weights`` if given, else the shipped one. The one place
+    where the default is resolved."""
+    return Path(weights) if weights else asset_path(MASK_WEIGHTS)
+
+
+def load_arrays(path: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
+    """Weight arrays from an ``.npz`` file (as ``rppg train`` writes them), checked."""
+    p = mask_weights_path(path)
     if not p.is_file():
         raise RppgError(f"{p}: mask weights not found (train them with 'rppg train')")
     try:
-        state = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a bad file
-        raise RppgError(f"{p}: not a mask weights file ({type(exc).__name__})") from None
-    if isinstance(state, dict) and "model" in state:
-        state = state["model"]  # a training checkpoint
-    net = SkinMaskNet()
-    try:
-        net.load_state_dict(state)
-    except (RuntimeError, TypeError) as exc:
-        raise RppgError(f"{p}: weights do not fit the mask network ({str(exc).splitlines()[0]})") from None
-    return net.eval()
+        with np.load(p) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError) as exc:
+        hint = "; use the mask_weights.npz that 'rppg train' writes" if p.suffix == ".pt" else ""
+        raise RppgError(f"{p}: not a mask weights file ({type(exc).__name__}){hint}") from None
+    for name, shape in WEIGHT_SHAPES.items():
+        if name not in arrays or tuple(arrays[name].shape) != shape:
+            got = tuple(arrays[name].shape) if name in arrays else "missing"
+            raise RppgError(f"{p}: weights do not fit the mask network ({name}: {got}, need {shape})")
+    return {k: arrays[k] for k in WEIGHT_NAMES}
 
 
-def save_weights(net: SkinMaskNet, path: str | os.PathLike) -> None:
-    """Write the network's weights atomically (temp file, then rename)."""
-    atomic_torch_save(net.state_dict(), path)
-
-
-def atomic_torch_save(obj: object, path: str | os.PathLike) -> None:
-    """torch.save to a temporary file beside ``path``, then rename over it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def load_mask_model(path: str | os.PathLike | None = None) -> MaskNet:
+    """The mask network with weights from ``path`` (default: the shipped weights)."""
+    return MaskNet.from_arrays(load_arrays(path))

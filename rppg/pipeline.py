@@ -41,10 +41,15 @@ class Analysis:
     """Heart rate over sliding windows."""
 
 
-def analyse(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> Analysis:
-    """Pulse and heart rate of ``trace`` by ``method``; ``name`` labels errors."""
+def pulse_of(
+    trace: Trace, method: Method | str, cfg: Config, name: str = "", roi: str | None = None
+) -> tuple[Method, np.ndarray, np.ndarray, float]:
+    """The method, uniform times (M,), band-passed pulse (M,) and rate (Hz) of ``trace``.
+
+    ``roi`` picks the trace's region (default: the method's, see :func:`methods.roi_of`);
+    ``name`` labels errors (no face, too short)."""
     m = METHODS.get(method) if isinstance(method, str) else method
-    roi = roi_of(m, cfg)
+    roi = roi or roi_of(m, cfg)
     if roi not in trace.rgb:
         raise ValueError(f"trace has no '{roi}' samples for method {m.name}")
     rgb = trace.rgb[roi]
@@ -61,24 +66,22 @@ def analyse(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> 
         )
     fs = signal.frame_rate(t_valid)
     t_u, rgb_u = signal.resample_uniform(trace.t_s, rgb, fs)
-    pulse = pulse_signal(rgb_u, fs, m, sig)
-    hr, snr = signal.estimate_hr(pulse, fs, sig.band_hz, sig.snr_tolerance_hz, sig.resolution_hz)
-    series = signal.windowed_hr(
-        pulse,
-        fs,
-        sig.window_s,
-        sig.hop_s,
-        sig.band_hz,
-        sig.snr_tolerance_hz,
-        sig.resolution_hz,
-        t0_s=float(t_u[0]),
-    )
+    return m, t_u, pulse_signal(rgb_u, fs, m, sig), fs
+
+
+def analyse(
+    trace: Trace, method: Method | str, cfg: Config, name: str = "", roi: str | None = None
+) -> Analysis:
+    """Pulse and heart rate (whole recording and sliding windows) of ``trace`` by ``method``."""
+    m, t_u, pulse, fs = pulse_of(trace, method, cfg, name, roi)
+    hr, snr = signal.estimate_hr(pulse, fs, cfg.signal)
+    series = signal.windowed_hr(pulse, fs, cfg.signal, t0_s=float(t_u[0]))
     return Analysis(m.name, fs, t_u, pulse, hr, snr, series)
 
 
 def extract_trace(source: FrameSource, cfg: Config, rois: set[str]) -> Trace:
     """Stream ``source`` through face tracking into a :class:`Trace` (source closed after)."""
-    with source, TraceBuilder(cfg, rois) as builder:
+    with source, TraceBuilder.from_config(cfg, rois) as builder:
         for frame in source:
             builder.add(frame)
         trace = builder.finish()
@@ -142,12 +145,12 @@ def _num(x: float | None, digits: int = 3) -> float | None:
 
 
 def process_video(
-    path: str | os.PathLike,
+    video: str | os.PathLike | FrameSource,
     method: str | None = None,
     config: Config | None = None,
     fps: float | None = None,
 ) -> ProcessResult:
-    """Heart rate of the face in a video file or image folder.
+    """Heart rate of the face in a video file, image folder or open frame source.
 
     ``method`` overrides ``config.method``; ``fps`` overrides the file's frame rate.
     Raises :class:`RppgError` for user errors (bad file, no face, too short).
@@ -155,6 +158,7 @@ def process_video(
     cfg = config or Config()
     m = METHODS.get(method or cfg.method)
     start = time.perf_counter()
-    trace = extract_trace(open_source(path, fps=fps), cfg, {roi_of(m, cfg)})
-    analysis = analyse(trace, m, cfg, name=str(path))
-    return ProcessResult(str(path), m.name, trace, analysis, time.perf_counter() - start)
+    source = video if isinstance(video, FrameSource) else open_source(video, fps=fps)
+    trace = extract_trace(source, cfg, {roi_of(m, cfg)})
+    analysis = analyse(trace, m, cfg, name=source.name)
+    return ProcessResult(source.name, m.name, trace, analysis, time.perf_counter() - start)

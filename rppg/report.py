@@ -1,19 +1,34 @@
-"""Writing results: ``summary.json``, ``hr.csv``, ``trace.csv``, ``pulse.csv``, ``plot.png``.
+"""Every file rppg writes: one atomic write, one CSV writer, one JSON writer, one figure
+helper, and the artifacts of each use built on them (``process --out``, evaluation,
+training curves, the mask pictures).
 
-out = prepare_out_dir("results/")          # fails early, one line, if not writable
-write_process_outputs(result, out)
+    out = prepare_out_dir("results/")           # fails early, one line, if not writable
+    write_process_outputs(result, out)          # summary.json, hr.csv, trace.csv, ...
+    write_csv(out / "x.csv", ["t_s", "hr_bpm"], rows)
+    with figure(out / "f.png", rows=2) as (fig, axes): ...
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from rppg.errors import RppgError
+
+if TYPE_CHECKING:
+    from rppg.evaluate import Report
+    from rppg.pipeline import ProcessResult
+
+
+# --------------------------------------------------------------------------- primitives
 
 
 def prepare_out_dir(path: str | os.PathLike) -> Path:
@@ -29,63 +44,156 @@ def prepare_out_dir(path: str | os.PathLike) -> Path:
     return out
 
 
-def write_json(obj: object, path: Path) -> None:
-    path.write_text(json.dumps(obj, indent=2) + "\n")
+def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``:
+    readers (another run, a crash later) see the old file or the whole new one, never half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
 
 
-def write_csv(path: Path, header: list[str], columns: list[np.ndarray], fmt: str = "%.6g") -> None:
-    """Columns of equal length as a CSV with a header line."""
-    data = np.column_stack([np.asarray(c, dtype=float) for c in columns]) if columns else np.empty((0, 0))
-    np.savetxt(path, data, delimiter=",", header=",".join(header), comments="", fmt=fmt)
+def write_json(obj: object, path: str | os.PathLike) -> Path:
+    return atomic_write(path, lambda f: f.write((json.dumps(obj, indent=2) + "\n").encode()))
 
 
-def write_process_outputs(result, out: Path) -> None:
-    """All files of ``rppg process --out`` for a :class:`rppg.pipeline.ProcessResult`."""
-    write_json(result.summary(), out / "summary.json")
-    s = result.analysis.series
-    write_csv(out / "hr.csv", ["t_s", "hr_bpm", "snr_db"], [s.t_s, s.hr_bpm, s.snr_db])
-    trace = result.trace
-    header, cols = ["t_s", "face"], [trace.t_s, trace.face.astype(float)]
-    for roi, rgb in trace.rgb.items():
-        header += [f"{roi}_r", f"{roi}_g", f"{roi}_b"]
-        cols += [rgb[:, 0], rgb[:, 1], rgb[:, 2]]
-    write_csv(out / "trace.csv", header, cols)
-    a = result.analysis
-    write_csv(out / "pulse.csv", ["t_s", "pulse"], [a.t_s, a.pulse])
-    plot_process(result, out / "plot.png")
-    if trace.mean_mask is not None:
-        write_mask_images(trace.mean_mask, trace.mean_crop, out)
+def cell(value: Any, float_format: str = ".10g") -> str:
+    """A CSV cell: floats formatted, NaN and None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (float, np.floating)):
+        return "" if not math.isfinite(value) else format(float(value), float_format)
+    if isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    return str(value)
 
 
-def plot_process(result, path: Path) -> None:
-    """Four panels: RGB trace, pulse, its spectrum, heart rate over time."""
+def csv_line(values: Sequence[Any], float_format: str = ".10g") -> str:
+    """One CSV line (with its newline) of cells."""
+    return ",".join(_quote(cell(v, float_format)) for v in values) + "\n"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
+def _ordered(values: Sequence[Any] | dict[str, Any], columns: Sequence[str]) -> Sequence[Any]:
+    return [values.get(c) for c in columns] if isinstance(values, dict) else values
+
+
+def write_csv(
+    path: str | os.PathLike,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any] | dict[str, Any]],
+    float_format: str = ".10g",
+) -> Path:
+    """A whole table as CSV, atomically: rows are sequences in column order or dicts."""
+    lines = [csv_line(columns)] + [csv_line(_ordered(r, columns), float_format) for r in rows]
+    return atomic_write(path, lambda f: f.write("".join(lines).encode()))
+
+
+class CsvWriter:
+    """Rows of a CSV file written as they come (flushed each row), for logs that must
+    survive a crash: the live recorder, the training log. ``append`` continues an existing
+    file under its header."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        columns: Sequence[str],
+        float_format: str = ".10g",
+        append: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.columns = list(columns)
+        self.float_format = float_format
+        fresh = not (append and self.path.is_file() and self.path.stat().st_size > 0)
+        self._file = open(self.path, "w" if fresh else "a", newline="")
+        if fresh:
+            self._file.write(csv_line(self.columns))
+
+    def row(self, values: Sequence[Any] | dict[str, Any]) -> None:
+        self._file.write(csv_line(_ordered(values, self.columns), self.float_format))
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> CsvWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def figure(path: str | os.PathLike, rows: int = 1, cols: int = 1, size=(10, 4), dpi: int = 100, **kw):
+    """A matplotlib figure (headless backend) saved to ``path`` and closed on exit:
+    ``with figure(p, rows=2) as (fig, axes): ...``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    fig, axes = plt.subplots(rows, cols, figsize=size, **kw)
+    try:
+        yield fig, axes
+        fig.savefig(path, dpi=dpi)
+    finally:
+        plt.close(fig)
+
+
+# --------------------------------------------------------------------------- rppg process
+
+
+def write_process_outputs(result: ProcessResult, out: Path) -> None:
+    """All files of ``rppg process --out``: summary.json, hr.csv, trace.csv, pulse.csv,
+    plot.png, and for the mask method mask.png and mask_overlay.png."""
+    write_json(result.summary(), out / "summary.json")
+    s = result.analysis.series
+    write_csv(out / "hr.csv", ["t_s", "hr_bpm", "snr_db"], zip(s.t_s, s.hr_bpm, s.snr_db, strict=True))
+    trace = result.trace
+    header, cols = ["t_s", "face"], [trace.t_s, trace.face.astype(int)]
+    for roi, rgb in trace.rgb.items():
+        header += [f"{roi}_r", f"{roi}_g", f"{roi}_b"]
+        cols += [rgb[:, 0], rgb[:, 1], rgb[:, 2]]
+    write_csv(out / "trace.csv", header, zip(*cols, strict=True))
+    a = result.analysis
+    write_csv(out / "pulse.csv", ["t_s", "pulse"], zip(a.t_s, a.pulse, strict=True))
+    plot_process(result, out / "plot.png")
+    if trace.mean_mask is not None:
+        write_mask_images(trace.mean_mask, trace.mean_crop, out)
+
+
+def plot_process(result: ProcessResult, path: Path) -> None:
+    """Four panels: RGB trace, pulse, its spectrum, heart rate over time."""
     from rppg import signal
 
     a, trace = result.analysis, result.trace
-    fig, axes = plt.subplots(4, 1, figsize=(10, 10), constrained_layout=True)
-    rgb = next(iter(trace.rgb.values()))
-    for c, colour in enumerate("rgb"):
-        ch = rgb[:, c]
-        axes[0].plot(trace.t_s, ch / np.nanmean(ch), color=colour, lw=0.8)
-    axes[0].set(title=f"{Path(result.video).name}: colour trace (relative)", xlabel="time (s)")
-    axes[1].plot(a.t_s, a.pulse, lw=0.8)
-    axes[1].set(title=f"pulse ({a.method})", xlabel="time (s)")
-    spec = signal.spectrum(a.pulse, a.fs)
-    keep = spec.freqs_hz <= 4.0
-    axes[2].plot(60 * spec.freqs_hz[keep], spec.power[keep], lw=0.8)
-    if a.hr_bpm is not None:
-        axes[2].axvline(a.hr_bpm, color="r", ls="--", label=f"{a.hr_bpm:.1f} bpm")
-        axes[2].legend()
-    axes[2].set(title="spectrum", xlabel="bpm")
-    axes[3].plot(a.series.t_s, a.series.hr_bpm, marker=".")
-    axes[3].set(title="heart rate over time", xlabel="time (s)", ylabel="bpm")
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
+    with figure(path, rows=4, size=(10, 10), dpi=80, constrained_layout=True) as (_, axes):
+        rgb = next(iter(trace.rgb.values()))
+        for c, colour in enumerate("rgb"):
+            ch = rgb[:, c]
+            axes[0].plot(trace.t_s, ch / np.nanmean(ch), color=colour, lw=0.8)
+        axes[0].set(title=f"{Path(result.video).name}: colour trace (relative)", xlabel="time (s)")
+        axes[1].plot(a.t_s, a.pulse, lw=0.8)
+        axes[1].set(title=f"pulse ({a.method})", xlabel="time (s)")
+        spec = signal.spectrum(a.pulse, a.fs)
+        keep = spec.freqs_hz <= 4.0
+        axes[2].plot(60 * spec.freqs_hz[keep], spec.power[keep], lw=0.8)
+        if a.hr_bpm is not None:
+            axes[2].axvline(a.hr_bpm, color="r", ls="--", label=f"{a.hr_bpm:.1f} bpm")
+            axes[2].legend()
+        axes[2].set(title="spectrum", xlabel="bpm")
+        axes[3].plot(a.series.t_s, a.series.hr_bpm, marker=".")
+        axes[3].set(title="heart rate over time", xlabel="time (s)", ylabel="bpm")
 
 
 def write_mask_images(mean_mask: np.ndarray, mean_crop: np.ndarray, out: Path) -> None:
@@ -101,3 +209,109 @@ def write_mask_images(mean_mask: np.ndarray, mean_crop: np.ndarray, out: Path) -
     cv2.imwrite(
         str(out / "mask_overlay.png"), cv2.resize(overlay, (size, size), interpolation=cv2.INTER_LINEAR)
     )
+
+
+# --------------------------------------------------------------------------- rppg evaluate
+
+METRIC_COLUMNS = ["method", "n", "mae", "rmse", "mape", "pearson_r", "snr_db"]
+ROW_FORMAT = ".4f"
+
+
+def write_evaluation(report: Report, out: Path) -> None:
+    """``per_video.csv``, ``metrics.csv``, a Bland-Altman plot per method and an HR-over-time
+    plot per recording."""
+    from dataclasses import asdict
+
+    rows = [asdict(r) for r in report.rows]
+    write_csv(out / "per_video.csv", list(rows[0]) if rows else [], rows, ROW_FORMAT)
+    extra = [k for k in (report.metrics[0] if report.metrics else {}) if k not in METRIC_COLUMNS]
+    write_csv(out / "metrics.csv", METRIC_COLUMNS + extra, report.metrics, ROW_FORMAT)
+    for m in report.metrics:
+        plot_bland_altman(report, m["method"], out / f"bland_altman_{safe_name(m['method'])}.png")
+    folder = out / "hr_over_time"
+    folder.mkdir(exist_ok=True)
+    for r in report.results:
+        if len(r.window_t_s):
+            plot_hr_over_time(r, folder / f"hr_{safe_name(r.name)}.png")
+
+
+def safe_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def plot_bland_altman(report: Report, method: str, path: Path) -> None:
+    ok = [r for r in report.rows if r.method == method and r.status == "ok"]
+    with figure(path, size=(6, 4.5), dpi=80) as (fig, ax):
+        fig.subplots_adjust(left=0.14, right=0.97, top=0.92, bottom=0.12)  # fixed: layout engines are slow
+        if ok:
+            t = np.array([r.hr_true_bpm for r in ok])
+            p = np.array([r.hr_pred_bpm for r in ok])
+            mean, diff = (t + p) / 2, p - t
+            bias, sd = diff.mean(), diff.std(ddof=1) if len(diff) > 1 else 0.0
+            ax.scatter(mean, diff, s=18)
+            ax.axhline(bias, color="k", label=f"bias {bias:.2f} bpm")
+            for sign in (-1, 1):
+                ax.axhline(bias + sign * 1.96 * sd, color="k", ls="--")
+            ax.legend(loc="upper right")
+        ax.set(
+            title=f"Bland-Altman: {method} (n={len(ok)})",
+            xlabel="mean of true and predicted HR (bpm)",
+            ylabel="predicted - true (bpm)",
+        )
+
+
+def plot_hr_over_time(result, path: Path) -> None:
+    """One recording's windowed heart rate: ground truth and every method."""
+    with figure(path, size=(7, 3.5), dpi=60) as (fig, ax):
+        fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.14)
+        ax.plot(result.window_t_s, result.window_true_bpm, "k-", lw=2, label="ground truth")
+        for m, hr in result.window_pred_bpm.items():
+            ax.plot(result.window_t_s, hr, marker=".", lw=1, label=m)
+        ax.set(title=result.name, xlabel="time (s)", ylabel="heart rate (bpm)")
+        ax.legend(fontsize="small")
+
+
+def metrics_rows(report: Report) -> list[dict]:
+    """metrics.csv rows as JSON-ready dicts (NaN -> None)."""
+    return [
+        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in m.items()}
+        for m in report.metrics
+    ]
+
+
+def format_table(report: Report) -> str:
+    """The metrics as a Markdown table, value ± standard error."""
+
+    def pm(m: dict, key: str, digits: int = 2) -> str:
+        v, se = m.get(key, np.nan), m.get(f"{key}_se", np.nan)
+        if not np.isfinite(v):
+            return "n/a"
+        return f"{v:.{digits}f} ± {se:.{digits}f}" if np.isfinite(se) else f"{v:.{digits}f}"
+
+    lines = [
+        "| method | n | MAE (bpm) | RMSE (bpm) | MAPE (%) | Pearson r | SNR (dB) | window MAE |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for m in report.metrics:
+        cells = [pm(m, k) for k in ("mae", "rmse", "mape", "pearson_r", "snr_db", "window_mae")]
+        lines.append(f"| {m['method']} | {m['n']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- rppg train
+
+
+def plot_training_curves(log_path: Path, path: Path) -> None:
+    """Training loss and validation MAE (mask and box-mean baseline) per epoch."""
+    import csv
+
+    with open(log_path, newline="") as f:
+        log = list(csv.DictReader(f))
+    col = {k: [float(r[k]) for r in log] for k in ("epoch", "train_loss", "val_mae_bpm", "box_val_mae_bpm")}
+    with figure(path, cols=2, size=(10, 3.5), dpi=70, constrained_layout=True) as (_, (a, b)):
+        a.plot(col["epoch"], col["train_loss"], marker=".")
+        a.set(title="training loss", xlabel="epoch")
+        b.plot(col["epoch"], col["val_mae_bpm"], marker=".", label="mask")
+        b.plot(col["epoch"], col["box_val_mae_bpm"], ls="--", label="box mean (uniform mask)")
+        b.set(title="validation heart-rate MAE", xlabel="epoch", ylabel="bpm")
+        b.legend()

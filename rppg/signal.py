@@ -4,10 +4,14 @@ Conventions: ``rgb`` is a float array of shape (N, 3) with columns R, G, B, samp
 uniformly at ``fs`` Hz; a pulse is shape (N,). Heart rates are in bpm, frequencies in Hz,
 times in seconds.
 
+Settings (band, windows, spectral resolution) come as one :class:`rppg.config.SignalConfig`
+(``sig``); None means its defaults, which live there and nowhere else.
+
     from rppg import signal
     pulse = signal.pos(rgb, fs=30.0)
-    pulse = signal.bandpass(signal.detrend(pulse, fs=30.0), fs=30.0)
+    pulse = signal.bandpass(signal.detrend(pulse, fs=30.0), fs=30.0, band_hz=(0.7, 3.5))
     hr_bpm, snr_db = signal.estimate_hr(pulse, fs=30.0)
+    series = signal.windowed_hr(pulse, fs=30.0)      # 10 s windows, 1 s hop
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-DEFAULT_BAND_HZ = (0.7, 3.5)
-"""Only used as a fallback by these pure functions; the configured band lives in config."""
+from rppg.config import SignalConfig
+
+_DEFAULTS = SignalConfig()
 PULSE_SIGNATURE_RGB = np.array([0.33, 0.77, 0.53])
 """Relative pulsatile amplitude of skin in R, G, B (de Haan & van Leest 2014)."""
 
@@ -57,7 +62,7 @@ def frame_rate(t_s: np.ndarray) -> float:
 # --------------------------------------------------------------------------- filtering
 
 
-def detrend(x: np.ndarray, fs: float, cutoff_s: float = 4.0) -> np.ndarray:
+def detrend(x: np.ndarray, fs: float, cutoff_s: float = _DEFAULTS.detrend_s) -> np.ndarray:
     """Remove slow trends (smoothness priors, Tarvainen et al. 2002) along axis 0.
 
     Solves the banded system (I + lam^2 D2'D2) z = x in O(N) time and memory, with lam set
@@ -86,7 +91,10 @@ def detrend(x: np.ndarray, fs: float, cutoff_s: float = 4.0) -> np.ndarray:
 
 
 def bandpass(
-    x: np.ndarray, fs: float, band_hz: tuple[float, float] = DEFAULT_BAND_HZ, order: int = 3
+    x: np.ndarray,
+    fs: float,
+    band_hz: tuple[float, float] = _DEFAULTS.band_hz,
+    order: int = _DEFAULTS.filter_order,
 ) -> np.ndarray:
     """Zero-phase Butterworth band-pass along axis 0. ``x``: (N,) or (N, C)."""
     lo, hi = band_hz
@@ -114,27 +122,29 @@ def normalize_by_moving_mean(rgb: np.ndarray, fs: float, window_s: float) -> np.
 # --------------------------------------------------------------------------- projections
 
 
-def green(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+def green(rgb: np.ndarray, fs: float, sig: SignalConfig | None = None) -> np.ndarray:
     """GREEN (Verkruysse et al. 2008): the green channel's relative change, (N,)."""
-    return normalize_by_moving_mean(rgb, fs, window_s)[:, 1] - 1.0
+    sig = sig or _DEFAULTS
+    return normalize_by_moving_mean(rgb, fs, sig.projection_window_s)[:, 1] - 1.0
 
 
-def chrom(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+def chrom(rgb: np.ndarray, fs: float, sig: SignalConfig | None = None) -> np.ndarray:
     """CHROM (de Haan & Jeanne 2013): chrominance signals tuned by a per-window ratio, (N,)."""
-    cn = normalize_by_moving_mean(rgb, fs, window_s)
+    sig = sig or _DEFAULTS
+    cn = normalize_by_moving_mean(rgb, fs, sig.projection_window_s)
     xs = 3.0 * cn[:, 0] - 2.0 * cn[:, 1]
     ys = 1.5 * cn[:, 0] + cn[:, 1] - 1.5 * cn[:, 2]
-    xy = bandpass(np.column_stack([xs, ys]), fs)
+    xy = bandpass(np.column_stack([xs, ys]), fs, sig.band_hz, sig.filter_order)
 
     def project(w: np.ndarray) -> np.ndarray:  # (M, 2, L) -> (M, L)
         alpha = _safe_ratio(w[:, 0].std(axis=1), w[:, 1].std(axis=1))
         return w[:, 0] - alpha[:, None] * w[:, 1]
 
-    n = _window_len(len(rgb), fs, window_s)
+    n = _window_len(len(rgb), fs, sig.projection_window_s)
     return _windowed(xy, n, project, normalise=False, standardise=False, taper=np.hanning(n))
 
 
-def pos(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+def pos(rgb: np.ndarray, fs: float, sig: SignalConfig | None = None) -> np.ndarray:
     """POS (Wang et al. 2017): projection on the plane orthogonal to skin tone, (N,)."""
 
     def project(cn: np.ndarray) -> np.ndarray:
@@ -143,10 +153,11 @@ def pos(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
         alpha = _safe_ratio(s1.std(axis=1), s2.std(axis=1))
         return s1 + alpha[:, None] * s2
 
-    return _windowed(rgb, _window_len(len(rgb), fs, window_s), project, standardise=False)
+    n = _window_len(len(rgb), fs, (sig or _DEFAULTS).projection_window_s)
+    return _windowed(rgb, n, project, standardise=False)
 
 
-def lgi(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+def lgi(rgb: np.ndarray, fs: float, sig: SignalConfig | None = None) -> np.ndarray:
     """LGI (Pilz et al. 2018): remove each window's principal colour direction (local
     group invariance to illumination), keep the green-aligned residual, (N,)."""
 
@@ -155,10 +166,10 @@ def lgi(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
         p = np.eye(3)[None] - u @ np.swapaxes(u, 1, 2)
         return (p @ cn)[:, 1]
 
-    return _windowed(rgb, _window_len(len(rgb), fs, window_s), project)
+    return _windowed(rgb, _window_len(len(rgb), fs, (sig or _DEFAULTS).projection_window_s), project)
 
 
-def omit(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+def omit(rgb: np.ndarray, fs: float, sig: SignalConfig | None = None) -> np.ndarray:
     """OMIT (Alvarez Casado & Bordallo Lopez 2023): like LGI with a QR factorisation
     instead of the SVD, cheaper and as robust, (N,)."""
 
@@ -167,10 +178,10 @@ def omit(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
         p = np.eye(3)[None] - q @ np.swapaxes(q, 1, 2)
         return (p @ cn)[:, 1]
 
-    return _windowed(rgb, _window_len(len(rgb), fs, window_s), project)
+    return _windowed(rgb, _window_len(len(rgb), fs, (sig or _DEFAULTS).projection_window_s), project)
 
 
-def pbv(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
+def pbv(rgb: np.ndarray, fs: float, sig: SignalConfig | None = None) -> np.ndarray:
     """PBV (de Haan & van Leest 2014): the projection that best matches the known blood
     volume pulse signature of skin, per window, (N,)."""
     signature = PULSE_SIGNATURE_RGB / np.linalg.norm(PULSE_SIGNATURE_RGB)
@@ -182,14 +193,15 @@ def pbv(rgb: np.ndarray, fs: float, window_s: float = 1.6) -> np.ndarray:
         norm = np.einsum("k,mk->m", signature, w[:, :, 0])
         return (np.swapaxes(c, 1, 2) @ w)[:, :, 0] / np.where(np.abs(norm) > 1e-12, norm, 1.0)[:, None]
 
-    return _windowed(rgb, _window_len(len(rgb), fs, window_s), project)
+    return _windowed(rgb, _window_len(len(rgb), fs, (sig or _DEFAULTS).projection_window_s), project)
 
 
-def ica(rgb: np.ndarray, fs: float, window_s: float = 1.6, seed: int = 0) -> np.ndarray:
+def ica(rgb: np.ndarray, fs: float, sig: SignalConfig | None = None, seed: int = 0) -> np.ndarray:
     """ICA (Poh et al. 2010): FastICA of the detrended, normalised colour channels; the
     component with the most peaked spectrum in the heart-rate band is the pulse, (N,)."""
-    x = normalize_by_moving_mean(np.asarray(rgb, dtype=float), fs, 2 * window_s) - 1.0
-    x = bandpass(x, fs)
+    sig = sig or _DEFAULTS
+    x = normalize_by_moving_mean(np.asarray(rgb, dtype=float), fs, 2 * sig.projection_window_s) - 1.0
+    x = bandpass(x, fs, sig.band_hz, sig.filter_order)
     x = x - x.mean(axis=0)
     cov = x.T @ x / max(len(x), 1)
     evals, evecs = np.linalg.eigh(cov)
@@ -201,7 +213,7 @@ def ica(rgb: np.ndarray, fs: float, window_s: float = 1.6, seed: int = 0) -> np.
     best, best_score = np.zeros(len(x)), -np.inf
     for comp in sources.T:
         spec = spectrum(comp, fs, resolution_hz=0.01)
-        band = (spec.freqs_hz >= DEFAULT_BAND_HZ[0]) & (spec.freqs_hz <= DEFAULT_BAND_HZ[1])
+        band = (spec.freqs_hz >= sig.band_hz[0]) & (spec.freqs_hz <= sig.band_hz[1])
         score = spec.power[band].max() / max(spec.power[band].sum(), 1e-30)
         if score > best_score:
             best, best_score = comp, score
@@ -296,7 +308,7 @@ class Spectrum:
     power: np.ndarray
 
 
-def spectrum(x: np.ndarray, fs: float, resolution_hz: float = 0.002) -> Spectrum:
+def spectrum(x: np.ndarray, fs: float, resolution_hz: float = _DEFAULTS.resolution_hz) -> Spectrum:
     """Hann-windowed periodogram of ``x`` (N,), zero-padded to a grid step <= resolution_hz."""
     x = np.asarray(x, dtype=float)
     x = x - x.mean()
@@ -306,7 +318,7 @@ def spectrum(x: np.ndarray, fs: float, resolution_hz: float = 0.002) -> Spectrum
     return Spectrum(np.fft.rfftfreq(nfft, 1.0 / fs), np.abs(spec) ** 2)
 
 
-def peak_frequency(spec: Spectrum, band_hz: tuple[float, float] = DEFAULT_BAND_HZ) -> float | None:
+def peak_frequency(spec: Spectrum, band_hz: tuple[float, float] = _DEFAULTS.band_hz) -> float | None:
     """Frequency (Hz) of the highest peak inside ``band_hz``, refined by a parabola through
     the top three bins (sub-bin precision); None for a flat or empty spectrum."""
     f, p = spec.freqs_hz, spec.power
@@ -325,8 +337,8 @@ def peak_frequency(spec: Spectrum, band_hz: tuple[float, float] = DEFAULT_BAND_H
 def snr_db(
     spec: Spectrum,
     f0_hz: float,
-    band_hz: tuple[float, float] = DEFAULT_BAND_HZ,
-    tolerance_hz: float = 0.1,
+    band_hz: tuple[float, float] = _DEFAULTS.band_hz,
+    tolerance_hz: float = _DEFAULTS.snr_tolerance_hz,
 ) -> float | None:
     """Signal-to-noise ratio (dB, de Haan & Jeanne 2013): power within ``tolerance_hz`` of
     the pulse frequency and its first harmonic, over the rest of the power in ``band_hz``."""
@@ -341,52 +353,57 @@ def snr_db(
 
 
 def estimate_hr(
-    pulse: np.ndarray,
-    fs: float,
-    band_hz: tuple[float, float] = DEFAULT_BAND_HZ,
-    tolerance_hz: float = 0.1,
-    resolution_hz: float = 0.002,
+    pulse: np.ndarray, fs: float, sig: SignalConfig | None = None
 ) -> tuple[float | None, float | None]:
-    """Heart rate (bpm) and SNR (dB) of a pulse (N,) from its spectral peak."""
-    spec = spectrum(pulse, fs, resolution_hz)
-    f0 = peak_frequency(spec, band_hz)
+    """Heart rate (bpm) and SNR (dB) of a pulse (N,) from its spectral peak in ``sig.band_hz``."""
+    sig = sig or _DEFAULTS
+    spec = spectrum(pulse, fs, sig.resolution_hz)
+    f0 = peak_frequency(spec, sig.band_hz)
     if f0 is None:
         return None, None
-    return 60.0 * f0, snr_db(spec, f0, band_hz, tolerance_hz)
+    return 60.0 * f0, snr_db(spec, f0, sig.band_hz, sig.snr_tolerance_hz)
+
+
+# --------------------------------------------------------------------------- windows
 
 
 @dataclass
 class HrSeries:
-    """Heart rate over time: one value per window, ``t_s`` at each window's end (s)."""
+    """Heart rate over time: one value per window, ``t_s`` at each window's last sample (s)."""
 
     t_s: np.ndarray
     hr_bpm: np.ndarray
     snr_db: np.ndarray
 
 
+def window_ends(n: int, fs: float, window_s: float, hop_s: float) -> np.ndarray:
+    """End indices (exclusive) of the sliding windows over ``n`` samples at ``fs`` Hz: the
+    first window ends ``window_s`` in, then one every ``hop_s``; a recording shorter than one
+    window gives a single window over all of it. The one windowing convention of rppg:
+    predictions, references and the live estimator all use it."""
+    wlen = min(n, int(round(window_s * fs)))
+    hop = max(1, int(round(hop_s * fs)))
+    return np.arange(wlen, n + 1, hop) if wlen > 0 else np.empty(0, int)
+
+
 def windowed_hr(
     pulse: np.ndarray,
     fs: float,
-    window_s: float = 10.0,
-    hop_s: float = 1.0,
-    band_hz: tuple[float, float] = DEFAULT_BAND_HZ,
-    tolerance_hz: float = 0.1,
-    resolution_hz: float = 0.002,
+    sig: SignalConfig | None = None,
     t0_s: float = 0.0,
+    ends: np.ndarray | None = None,
 ) -> HrSeries:
-    """HR (bpm) and SNR (dB) over sliding windows of a pulse (N,); NaN where undefined.
-
-    Windows end at ``window_s, window_s + hop_s, ...`` seconds after ``t0_s``; a recording
-    shorter than one window gives a single window over all of it.
-    """
+    """HR (bpm) and SNR (dB) over sliding windows of ``sig.window_s`` of a pulse (N,) whose
+    first sample is at ``t0_s``; NaN where undefined. ``ends``: window end indices
+    (default: :func:`window_ends`)."""
+    sig = sig or _DEFAULTS
     n = len(pulse)
-    wlen = min(n, int(round(window_s * fs)))
-    hop = max(1, int(round(hop_s * fs)))
-    ends = np.arange(wlen, n + 1, hop)
+    wlen = min(n, int(round(sig.window_s * fs)))
+    ends = window_ends(n, fs, sig.window_s, sig.hop_s) if ends is None else np.asarray(ends, int)
     hr = np.full(len(ends), np.nan)
     snr = np.full(len(ends), np.nan)
     for i, end in enumerate(ends):
-        h, s = estimate_hr(pulse[end - wlen : end], fs, band_hz, tolerance_hz, resolution_hz)
+        h, s = estimate_hr(pulse[max(0, end - wlen) : end], fs, sig)
         hr[i] = np.nan if h is None else h
         snr[i] = np.nan if s is None else s
     return HrSeries(t0_s + (ends - 1) / fs, hr, snr)

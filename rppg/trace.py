@@ -1,14 +1,15 @@
-"""From frames to RGB traces: face tracking, cropping and one colour sample per frame.
+"""From face crops to RGB traces: one colour sample per frame and region of interest.
 
-    builder = TraceBuilder(cfg, rois={"box", "mask"})
+    builder = TraceBuilder.from_config(cfg, rois={"box", "mask"})
     for frame in source:
-        builder.add(frame)
-    trace = builder.finish()        # Trace(t_s (N,), rgb {"box": (N, 3), "mask": (N, 3)}, face (N,))
+        builder.add(frame)                 # the face stage, then the colour samples
+    trace = builder.finish()               # Trace(t_s (N,), rgb {"box": (N, 3), ...}, face (N,))
 
 Regions of interest: ``box`` is the plain mean of the face crop (a uniform mask); ``skin``
 the mean of the crop's skin-coloured pixels (YCrCb thresholds, the classic methods' region);
 ``mask`` the trained skin mask's weighted mean (see :mod:`rppg.model`). Frames without a
-face give NaN samples.
+face give NaN samples. The stages are injected (``TraceBuilder(rois, face=..., net=...)``),
+so that a test or a caller with its own crops (training) can swap one without the others.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import cv2
 import numpy as np
 
 from rppg.config import Config
-from rppg.face import Box, FaceTracker, crop_face, make_detector
+from rppg.crops import FaceCrop, FaceStage
 from rppg.io.frames import Frame
+from rppg.model import MaskNet, load_mask_model, masked_rgb
 
 # Skin colour in OpenCV's YCrCb (Y, Cr, Cb), after Chai & Ngan (1999): wide enough for dark
 # and light skin, narrow enough to drop hair, eyes and most backgrounds.
@@ -53,6 +55,7 @@ def skin_mean(crop: np.ndarray) -> np.ndarray:
 
 ROI_MEANS = {"box": box_mean, "skin": skin_mean}
 """Regions computed per crop right away; ``mask`` runs batched through the network."""
+ROIS = (*ROI_MEANS, "mask")
 
 
 @dataclass
@@ -82,19 +85,18 @@ class Trace:
 
 @dataclass
 class FrameSample:
-    """What one frame contributed: its face box and colour per region (None without face)."""
+    """What one frame contributed: its face and colour per region (None without face)."""
 
-    t_s: float
-    box: Box | None
+    face: FaceCrop
     rgb: dict[str, np.ndarray | None] = field(default_factory=dict)
-    crop: np.ndarray | None = None
     mask: np.ndarray | None = None
+    """The skin mask (s, s) over ``face.rect``, when it was computed for this frame."""
 
 
 class TraceBuilder:
     """Accumulates a :class:`Trace` frame by frame; holds no frames, only samples.
 
-    Mask inference runs in batches of ``cfg.model.batch_size`` crops (offline) or per frame
+    Mask inference runs in batches of ``batch_size`` crops (offline) or per frame
     (``batch_size=1``, live), so ``add`` returns a frame's mask sample only when its batch ran.
     With ``history_s`` (live), samples older than that many seconds are dropped, so memory
     stays flat however long the session.
@@ -102,32 +104,41 @@ class TraceBuilder:
 
     def __init__(
         self,
-        cfg: Config,
         rois: set[str] | frozenset[str],
-        mask_net=None,
-        batch_size: int | None = None,
+        face: FaceStage | None = None,
+        net: MaskNet | None = None,
+        input_size: int = 36,
+        batch_size: int = 64,
         history_s: float | None = None,
-    ):
-        self.cfg = cfg
-        self.rois = set(rois)
-        self.detector = make_detector(cfg.face)
-        self.tracker = FaceTracker(self.detector, cfg.face)
-        self.net = None
-        if "mask" in self.rois:
-            from rppg.model import load_mask_model
-
-            self.net = mask_net if mask_net is not None else load_mask_model(cfg.model.weights)
-            import torch
-
-            torch.set_num_threads(max(1, cfg.model.threads))
-        self.batch_size = batch_size or cfg.model.batch_size
-        if history_s is not None and self.batch_size != 1:
+    ) -> None:
+        unknown = set(rois) - set(ROIS)
+        if unknown:
+            raise ValueError(f"unknown regions {sorted(unknown)} (known: {ROIS})")
+        if "mask" in rois and net is None:
+            raise ValueError("the 'mask' region needs a mask network")
+        if history_s is not None and batch_size != 1:
             raise ValueError("a bounded history needs per-frame mask inference (batch_size=1)")
+        self.rois = set(rois)
+        self.face = face
+        self.net = net
+        self.input_size = input_size
+        self.batch_size = batch_size
         self.history_s = history_s
         self.reset()
 
+    @classmethod
+    def from_config(
+        cls, cfg: Config, rois: set[str] | frozenset[str], live: bool = False, history_s: float | None = None
+    ) -> TraceBuilder:
+        """The builder with the configured face stage and, for ``mask``, the configured
+        weights; ``live`` runs the mask per frame."""
+        net = load_mask_model(cfg.model.weights) if "mask" in rois else None
+        batch = 1 if live else cfg.model.batch_size
+        return cls(rois, FaceStage.from_config(cfg.face), net, cfg.model.input_size, batch, history_s)
+
     def reset(self) -> None:
-        self.tracker.reset()
+        if self.face is not None:
+            self.face.reset()
         self._t: deque[float] = deque()
         self._face: deque[bool] = deque()
         self._rgb: dict[str, deque[np.ndarray]] = {r: deque() for r in self.rois}
@@ -137,32 +148,33 @@ class TraceBuilder:
         self._n_crops = 0
 
     def add(self, frame: Frame) -> FrameSample:
-        """Track the face in ``frame`` and record its colour samples."""
-        box = self.tracker.update(frame.image, frame.t_s)
-        self._t.append(frame.t_s)
-        self._face.append(box is not None)
-        sample = FrameSample(frame.t_s, box)
+        """Find the face in ``frame`` and record its colour samples."""
+        if self.face is None:
+            raise ValueError("this builder has no face stage: use add_crop")
+        return self.add_crop(self.face(frame))
+
+    def add_crop(self, fc: FaceCrop) -> FrameSample:
+        """Record the colour samples of one frame's face crop."""
+        self._t.append(fc.t_s)
+        self._face.append(fc.found)
+        sample = FrameSample(fc)
         if self.history_s is not None:
-            self._forget_before(frame.t_s - self.history_s)
+            self._forget_before(fc.t_s - self.history_s)
         nan = np.full(3, np.nan)
-        if box is None:
+        if not fc.found:
             for r in self.rois:
                 self._rgb[r].append(nan)
             return sample
-        crop = crop_face(frame.image, box, self.cfg.face.box_scale, self.cfg.face.crop_size)
-        sample.crop = crop
-        if "mask" in self.rois:  # the mean crop only serves the mask pictures
-            self._accumulate_crop(crop)
         for roi, mean in ROI_MEANS.items():
             if roi in self.rois:
-                sample.rgb[roi] = mean(crop)
+                sample.rgb[roi] = mean(fc.crop)
                 self._rgb[roi].append(sample.rgb[roi])
         if "mask" in self.rois:
+            self._accumulate_crop(fc.crop)  # the mean crop only serves the mask pictures
             self._rgb["mask"].append(nan)  # filled in when its batch runs
-            self._pending.append((len(self._t) - 1, crop))
+            self._pending.append((len(self._t) - 1, fc.crop))
             if len(self._pending) >= self.batch_size:
-                last = self._flush()
-                sample.rgb["mask"], sample.mask = last
+                sample.rgb["mask"], sample.mask = self._flush()
         return sample
 
     def _forget_before(self, t_s: float) -> None:
@@ -178,16 +190,14 @@ class TraceBuilder:
         self._crop_sum += crop
         self._n_crops += 1
 
-    def _flush(self) -> tuple[np.ndarray, np.ndarray] | None:
+    def _flush(self) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
         """Run the mask on pending crops; returns the last crop's (rgb, mask)."""
         if not self._pending:
-            return None
-        from rppg.model import masked_rgb
-
+            return None, None
         idx = [i for i, _ in self._pending]
         crops = np.stack([c for _, c in self._pending])
-        rgb, masks = masked_rgb(self.net, crops, self.cfg.model.input_size)
-        for i, value in zip(idx, rgb, strict=False):
+        rgb, masks = masked_rgb(self.net, crops, self.input_size)
+        for i, value in zip(idx, rgb, strict=True):
             self._rgb["mask"][i] = value
         total = masks.sum(axis=0)
         self._mask_sum = total if self._mask_sum is None else self._mask_sum + total
@@ -207,7 +217,8 @@ class TraceBuilder:
         )
 
     def close(self) -> None:
-        self.detector.close()
+        if self.face is not None:
+            self.face.close()
 
     def __enter__(self) -> TraceBuilder:
         return self

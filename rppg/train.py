@@ -29,24 +29,17 @@ import numpy as np
 import torch
 
 from rppg import signal
-from rppg.cache import cache_key, file_identity, save_arrays
+from rppg.cache import cache_key, file_identity, load_arrays, save_arrays
 from rppg.config import Config, to_dict
+from rppg.crops import FaceCrop, FaceStage
 from rppg.errors import NoFaceError, RppgError
-from rppg.evaluate import check_coverage, reference_hr, truth_pulse
-from rppg.face import FaceTracker, crop_face, make_detector
 from rppg.io import Recording, load_dataset
-from rppg.model import (
-    SkinMaskNet,
-    atomic_torch_save,
-    downscale,
-    masked_rgb,
-    normalise,
-    save_weights,
-    to_tensor,
-    weighted_mean,
-)
+from rppg.model import MaskNet, downscale
+from rppg.model_torch import SkinMaskNet, clip_traces, pos, to_tensor
 from rppg.pipeline import analyse
-from rppg.trace import Trace
+from rppg.reference import check_coverage, reference_hr, truth_pulse
+from rppg.report import CsvWriter, atomic_write, plot_training_curves
+from rppg.trace import Trace, TraceBuilder
 
 # --------------------------------------------------------------------------- data
 
@@ -60,7 +53,7 @@ class CropSet:
     t_s: np.ndarray
     """Frame times (s), (N,)."""
     crops: np.ndarray
-    """BGR uint8 face crops (N, s, s, 3) at the mask model's input size."""
+    """BGR uint8 face crops (N, s, s, 3) at the mask model's input size (blank without face)."""
     face: np.ndarray
     """Whether a face was tracked, bool (N,)."""
     pulse: np.ndarray
@@ -69,17 +62,38 @@ class CropSet:
     """Frame rate (Hz)."""
     hr_true_bpm: float
 
+    def face_crops(self):
+        """The frames as the face stage gave them (for the trace builder)."""
+        for t, crop, found in zip(self.t_s, self.crops, self.face, strict=True):
+            yield FaceCrop(float(t), crop=crop if found else None)
+
+
+def extract_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
+    """Run the face stage over a recording: times (N,), face flags (N,) and crops
+    (N, s, s, 3) at the mask's input size (zeros without a face)."""
+    size = cfg.model.input_size
+    blank = np.zeros((size, size, 3), np.uint8)
+    t_s, face, crops = [], [], []
+    with rec.frames() as source, FaceStage.from_config(cfg.face) as stage:
+        for frame in source:
+            fc = stage(frame)
+            t_s.append(fc.t_s)
+            face.append(fc.found)
+            crops.append(downscale(fc.crop[None], size)[0] if fc.found else blank)
+    if not crops:
+        raise RppgError(f"{rec.video}: no frames could be decoded")
+    return {"t_s": np.asarray(t_s), "face": np.asarray(face), "crops": np.stack(crops)}
+
 
 def load_crops(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet:
-    """Crops from the cache (keyed by the video and face settings), else extracted once."""
-    key = cache_key("crops", file_identity(rec.video), rec.dataset, to_dict(cfg.face))
-    crops_path = cache_dir / f"{key}.npy"
-    meta_path = cache_dir / f"{key}.npz"
-    if not (crops_path.is_file() and meta_path.is_file()):
-        _extract_crops(rec, cfg, crops_path, meta_path, key)
-    crops = downscale(np.load(crops_path, mmap_mode="r"), cfg.model.input_size)  # in memory: small
-    with np.load(meta_path) as meta:
-        t_s, face = meta["t_s"], meta["face"].astype(bool)
+    """Crops from the cache (keyed by the video, face settings and input size), else
+    extracted once; with the recording's ground-truth pulse at the frame times."""
+    key = cache_key("crops", file_identity(rec.video), rec.dataset, to_dict(cfg.face), cfg.model.input_size)
+    arrays = load_arrays(cache_dir, key)
+    if arrays is None:
+        arrays = extract_crops(rec, cfg)
+        save_arrays(cache_dir, key, arrays)
+    t_s, face = arrays["t_s"], arrays["face"].astype(bool)
     if not face.any():
         raise NoFaceError(f"{rec.name}: no face found")
     truth = rec.truth()
@@ -92,49 +106,36 @@ def load_crops(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet:
     at_frames = np.interp(t_s, grid, pulse)
     at_frames = (at_frames - at_frames.mean()) / max(at_frames.std(), 1e-9)
     hr = reference_hr(truth, t0, t1, cfg.signal)
-    return CropSet(rec.name, rec.subject, t_s, crops, face, at_frames, signal.frame_rate(t_s), hr)
-
-
-def _extract_crops(rec: Recording, cfg: Config, crops_path: Path, meta_path: Path, key: str) -> None:
-    size = cfg.face.crop_size
-    blank = np.zeros((size, size, 3), np.uint8)
-    crops, t_s, face = [], [], []
-    detector = make_detector(cfg.face)
-    try:
-        tracker = FaceTracker(detector, cfg.face)
-        with rec.frames() as source:
-            for frame in source:
-                box = tracker.update(frame.image, frame.t_s)
-                crops.append(blank if box is None else crop_face(frame.image, box, cfg.face.box_scale, size))
-                t_s.append(frame.t_s)
-                face.append(box is not None)
-    finally:
-        detector.close()
-    if not crops:
-        raise RppgError(f"{rec.video}: no frames could be decoded")
-    crops_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = crops_path.with_suffix(".tmp.npy")
-    np.save(tmp, np.stack(crops))
-    os.replace(tmp, crops_path)
-    save_arrays(meta_path.parent, key, {"t_s": np.asarray(t_s), "face": np.asarray(face)})
+    return CropSet(rec.name, rec.subject, t_s, arrays["crops"], face, at_frames, signal.frame_rate(t_s), hr)
 
 
 def sample_clips(sets: list[CropSet], length_s: float, count: int, rng: np.random.Generator):
     """``count`` random clips with a face in every frame: crops (B, L, S, S, 3) uint8,
-    pulses (B, L), and the common frame rate."""
+    pulses (B, L), and the common frame rate. Raises when no recording has such a clip."""
     fs = float(np.median([s.fs for s in sets]))
     length = int(round(length_s * fs))
+    starts = [_clip_starts(s.face, length) for s in sets]
+    usable = [i for i, st in enumerate(starts) if len(st)]
+    if not usable:
+        raise RppgError(
+            f"no recording has {length_s:g} s with a face in every frame (train.clip_s); "
+            "shorten the clips or check the face detection"
+        )
     crops, pulses = [], []
-    while len(crops) < count:
-        s = sets[rng.integers(len(sets))]
-        if len(s.t_s) <= length:
-            continue
-        start = int(rng.integers(0, len(s.t_s) - length))
-        if not s.face[start : start + length].all():
-            continue
-        crops.append(s.crops[start : start + length])
-        pulses.append(s.pulse[start : start + length])
+    for _ in range(count):
+        i = usable[rng.integers(len(usable))]
+        start = int(starts[i][rng.integers(len(starts[i]))])
+        crops.append(sets[i].crops[start : start + length])
+        pulses.append(sets[i].pulse[start : start + length])
     return np.stack(crops), np.stack(pulses), fs
+
+
+def _clip_starts(face: np.ndarray, length: int) -> np.ndarray:
+    """Start indices of every run of ``length`` frames that all have a face."""
+    if len(face) < length or length < 1:
+        return np.empty(0, int)
+    counts = np.convolve(face.astype(int), np.ones(length, int), mode="valid")
+    return np.flatnonzero(counts == length)
 
 
 def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
@@ -152,30 +153,6 @@ def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
 # --------------------------------------------------------------------------- the differentiable chain
 
 
-def clip_traces(net: SkinMaskNet, x: torch.Tensor) -> torch.Tensor:
-    """Mask-weighted mean colour per frame: x (B, L, 3, H, W) in [0, 1] -> (B, L, 3)."""
-    b, length = x.shape[:2]
-    flat = x.reshape(b * length, *x.shape[2:])
-    mask = net(normalise(flat))
-    return weighted_mean(flat, mask).reshape(b, length, 3)
-
-
-def pos_torch(rgb: torch.Tensor, window: int) -> torch.Tensor:
-    """POS (Wang 2017) with overlap-add, differentiable: (B, L, 3) -> (B, L)."""
-    windows = rgb.unfold(1, window, 1)  # (B, M, 3, w)
-    cn = windows / windows.mean(dim=3, keepdim=True).clamp_min(1e-6)
-    s1 = cn[:, :, 1] - cn[:, :, 2]
-    s2 = -2 * cn[:, :, 0] + cn[:, :, 1] + cn[:, :, 2]
-    alpha = s1.std(dim=2, keepdim=True) / s2.std(dim=2, keepdim=True).clamp_min(1e-9)
-    h = s1 + alpha * s2
-    h = h - h.mean(dim=2, keepdim=True)
-    out = torch.zeros(rgb.shape[0], rgb.shape[1], dtype=rgb.dtype)
-    m = h.shape[1]
-    for k in range(window):
-        out[:, k : k + m] = out[:, k : k + m] + h[:, :, k]
-    return out
-
-
 def band_power(x: torch.Tensor, fs: float, band_hz: tuple[float, float], pad: int = 4):
     """Normalised power spectrum inside the band (B, K) and the band-limited signal (B, L)."""
     length = x.shape[1]
@@ -186,11 +163,8 @@ def band_power(x: torch.Tensor, fs: float, band_hz: tuple[float, float], pad: in
     window = torch.hann_window(length, periodic=False, dtype=x.dtype)
     power = torch.fft.rfft(x * window, n=n).abs() ** 2
     power = power[:, inside]
-    spec = torch.fft.rfft(x, n=length)
-    spec = spec * (
-        (torch.fft.rfftfreq(length, 1.0 / fs) >= band_hz[0])
-        & (torch.fft.rfftfreq(length, 1.0 / fs) <= band_hz[1])
-    )
+    short = torch.fft.rfftfreq(length, 1.0 / fs)
+    spec = torch.fft.rfft(x, n=length) * ((short >= band_hz[0]) & (short <= band_hz[1]))
     return power / power.sum(dim=1, keepdim=True).clamp_min(1e-12), torch.fft.irfft(spec, n=length)
 
 
@@ -227,7 +201,7 @@ def train_step(net, opt, crops: np.ndarray, pulses: np.ndarray, fs: float, cfg: 
     if rng is not None and cfg.train.augment:
         x = augment(x, rng)
     window = max(2, int(round(cfg.signal.projection_window_s * fs)))
-    pred = pos_torch(clip_traces(net, x), window)
+    pred = pos(clip_traces(net, x), window)
     loss = clip_loss(pred, torch.from_numpy(pulses).float(), fs, cfg)
     opt.zero_grad()
     loss.backward()
@@ -238,30 +212,31 @@ def train_step(net, opt, crops: np.ndarray, pulses: np.ndarray, fs: float, cfg: 
 # --------------------------------------------------------------------------- validation
 
 
-@torch.no_grad()
-def validation_mae(net: SkinMaskNet | None, sets: list[CropSet], cfg: Config) -> float:
-    """Heart-rate MAE (bpm) of the whole-recording chain on held-out recordings: the mask
-    method with ``net``, or POS on the plain box mean when ``net`` is None."""
-    return validate(net, sets, cfg)[0]
-
-
-@torch.no_grad()
-def validate(net: SkinMaskNet | None, sets: list[CropSet], cfg: Config) -> tuple[float, float]:
-    """(heart-rate MAE in bpm, mean SNR in dB) on held-out recordings; see validation_mae."""
-    errors, snrs = [], []
+def validation_traces(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> list[Trace]:
+    """Each validation recording's trace through the chain's own trace builder: the box mean
+    (``net`` None, the uniform-mask baseline) or the mask's weighted mean."""
+    rois = {"box"} if net is None else {"mask"}
+    traces = []
     for s in sets:
-        rgb = np.full((len(s.t_s), 3), np.nan)
-        idx = np.flatnonzero(s.face)
-        for i in range(0, len(idx), 256):
-            part = idx[i : i + 256]
-            crops = s.crops[part]
-            if net is None:
-                rgb[part] = crops.reshape(len(part), -1, 3).mean(axis=1)[:, ::-1]
-            else:
-                rgb[part] = masked_rgb(net, crops)[0]
-        roi = "box" if net is None else "mask"
-        run_cfg = replace(cfg, face=replace(cfg.face, roi="box"))
-        a = analyse(Trace(s.t_s, {roi: rgb}, s.face), "pos" if net is None else "mask", run_cfg, s.name)
+        builder = TraceBuilder(
+            rois, net=net, input_size=cfg.model.input_size, batch_size=cfg.model.batch_size
+        )
+        for fc in s.face_crops():
+            builder.add_crop(fc)
+        traces.append(builder.finish())
+    return traces
+
+
+def validate(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> tuple[float, float]:
+    """(heart-rate MAE in bpm, mean SNR in dB) of the whole-recording chain on held-out
+    recordings: the mask method with ``net``, or POS on the box mean when ``net`` is None."""
+    errors, snrs = [], []
+    for s, trace in zip(sets, validation_traces(net, sets, cfg), strict=True):
+        a = (
+            analyse(trace, "pos", cfg, s.name, roi="box")
+            if net is None
+            else analyse(trace, "mask", cfg, s.name)
+        )
         errors.append(abs((a.hr_bpm if a.hr_bpm is not None else 0.0) - s.hr_true_bpm))
         snrs.append(a.snr_db if a.snr_db is not None else -30.0)
     return float(np.mean(errors)), float(np.mean(snrs))
@@ -299,7 +274,9 @@ def split_subjects(recs: list[Recording], val_fraction: float, seed: int) -> tup
 
 def synthetic_training_set(cfg: Config, folder: Path) -> Path:
     """Generate (once) the synthetic training set described by ``cfg.train``."""
-    from rppg.synth import GENERATOR_VERSION, mixed_specs, write_dataset
+    from rppg.synth.layouts import write_dataset
+    from rppg.synth.scene import GENERATOR_VERSION
+    from rppg.synth.spec import mixed_specs
 
     tc = cfg.train
     rng = np.random.default_rng(tc.seed)
@@ -322,6 +299,15 @@ def _lr_factor(step: int, total: int, warmup: int) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
 
 
+LOG_COLUMNS = ["epoch", "step", "train_loss", "val_mae_bpm", "val_snr_db", "box_val_mae_bpm", "lr", "seconds"]
+WEIGHTS_FILE = "mask_weights.npz"
+
+
+def save_weights(net: SkinMaskNet, path: Path) -> None:
+    """The network's weights as the ``.npz`` that inference reads, atomically."""
+    atomic_write(path, lambda f: np.savez(f, **net.arrays()))
+
+
 def train(
     cfg: Config,
     out: str | os.PathLike,
@@ -330,7 +316,7 @@ def train(
     resume: bool = False,
     log=print,
 ) -> TrainResult:
-    """Fit the mask network; writes ``OUT/mask_weights.pt`` (best), ``last.pt``, ``log.csv``,
+    """Fit the mask network; writes ``OUT/mask_weights.npz`` (best), ``last.pt``, ``log.csv``,
     ``curves.png`` and ``split.json``."""
     tc = cfg.train
     out = Path(out)
@@ -358,7 +344,7 @@ def train(
         sets["validation" if rec.subject in val_subjects else "train"].append(crop_set)
     if not sets["train"] or not sets["validation"]:
         raise RppgError(f"{root}: not enough usable recordings for a train/validation split")
-    box_mae = validation_mae(None, sets["validation"], cfg)
+    box_mae = validate(None, sets["validation"], cfg)[0]
 
     # -- model and optimiser
     torch.manual_seed(tc.seed)
@@ -368,7 +354,6 @@ def train(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(s, total, max(1, total // 20)))
     start_epoch, step, best, best_rank = 0, 0, math.inf, (math.inf, math.inf)
     checkpoint = out / "last.pt"
-    log_path = out / "log.csv"
     if resume and checkpoint.is_file():
         state = torch.load(checkpoint, map_location="cpu", weights_only=False)  # our own file
         net.load_state_dict(state["model"])
@@ -379,8 +364,7 @@ def train(
         log(f"resuming after epoch {start_epoch} (step {step}, best validation MAE {best:.2f} bpm)")
     elif resume:
         log(f"no checkpoint in {out}; starting from scratch")
-    if start_epoch == 0:
-        log_path.write_text("epoch,step,train_loss,val_mae_bpm,val_snr_db,box_val_mae_bpm,lr,seconds\n")
+    epoch_log = CsvWriter(out / "log.csv", LOG_COLUMNS, ".6g", append=start_epoch > 0)
 
     # -- the loop
     from tqdm import tqdm
@@ -399,42 +383,21 @@ def train(
             step += 1
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         net.eval()
-        val_mae, val_snr = validate(net, sets["validation"], cfg)
+        val_mae, val_snr = validate(MaskNet.from_arrays(net.arrays()), sets["validation"], cfg)
         if checkpoint_rank(val_mae, val_snr) < best_rank:
             best, best_rank = val_mae, checkpoint_rank(val_mae, val_snr)
-            save_weights(net, out / "mask_weights.pt")
+            save_weights(net, out / WEIGHTS_FILE)
         elapsed = time.perf_counter() - start_time
-        with open(log_path, "a") as f:
-            f.write(f"{epoch + 1},{step},{np.mean(losses):.5f},{val_mae:.4f},{val_snr:.3f},{box_mae:.4f},"
-                    f"{sched.get_last_lr()[0]:.6f},{elapsed:.1f}\n")  # fmt: skip
-        atomic_torch_save(
-            {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-             "epoch": epoch + 1, "step": step, "best_val_mae_bpm": best, "best_rank": list(best_rank),
-             "config": to_dict(cfg)},
-            checkpoint,
-        )  # fmt: skip
-        plot_curves(log_path, out / "curves.png")
+        epoch_log.row(
+            [epoch + 1, step, np.mean(losses), val_mae, val_snr, box_mae, sched.get_last_lr()[0], elapsed]
+        )
+        state = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                 "epoch": epoch + 1, "step": step, "best_val_mae_bpm": best, "best_rank": list(best_rank),
+                 "config": to_dict(cfg)}  # fmt: skip
+        atomic_write(checkpoint, lambda f, state=state: torch.save(state, f))
+        plot_training_curves(out / "log.csv", out / "curves.png")
         log(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, validation MAE {val_mae:.2f} bpm, "
             f"SNR {val_snr:.1f} dB (box mean: MAE {box_mae:.2f}), best {best:.2f}")  # fmt: skip
+    epoch_log.close()
     return TrainResult(best, box_mae, tc.epochs - start_epoch, step, time.perf_counter() - start_time,
-                       out / "mask_weights.pt")  # fmt: skip
-
-
-def plot_curves(log_path: Path, path: Path) -> None:
-    """Training loss and validation MAE (mask and box-mean baseline) per epoch."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import pandas as pd
-
-    log = pd.read_csv(log_path)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5), constrained_layout=True)
-    a.plot(log["epoch"], log["train_loss"], marker=".")
-    a.set(title="training loss", xlabel="epoch")
-    b.plot(log["epoch"], log["val_mae_bpm"], marker=".", label="mask")
-    b.plot(log["epoch"], log["box_val_mae_bpm"], ls="--", label="box mean (uniform mask)")
-    b.set(title="validation heart-rate MAE", xlabel="epoch", ylabel="bpm")
-    b.legend()
-    fig.savefig(path, dpi=70)
-    plt.close(fig)
+                       out / WEIGHTS_FILE)  # fmt: skip

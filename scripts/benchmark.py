@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def make_video(minutes: float, codec: str, cache: Path) -> Path:
-    from rppg.synth import VIDEO_EXT, SynthSpec, write_video
+    from rppg.synth.layouts import VIDEO_EXT, write_video
+    from rppg.synth.spec import SynthSpec
 
     path = cache / f"bench_{minutes:g}min_{codec}{VIDEO_EXT.get(codec, '.avi')}"
     if not path.exists():
@@ -60,7 +61,10 @@ def probe_process(video: str, method: str) -> dict:
 
     cfg = Config()
     t0 = time.perf_counter()
-    with VideoFileSource(video) as src, TraceBuilder(cfg, {roi_of(METHODS.get(method), cfg)}) as builder:
+    with (
+        VideoFileSource(video) as src,
+        TraceBuilder.from_config(cfg, {roi_of(METHODS.get(method), cfg)}) as builder,
+    ):
         t1 = time.perf_counter()
         for frame in src:
             builder.add(frame)
@@ -90,7 +94,7 @@ def probe_startup(video: str, method: str) -> dict:
     cfg = Config()
     with (
         VideoFileSource(video) as src,
-        TraceBuilder(cfg, {roi_of(METHODS.get(method), cfg)}, batch_size=1) as b,
+        TraceBuilder.from_config(cfg, {roi_of(METHODS.get(method), cfg)}, live=True) as b,
     ):
         for frame in src:
             b.add(frame)
@@ -104,7 +108,9 @@ def probe_stages(video: str, method: str, limit: int = 900) -> dict:
     import numpy as np
 
     from rppg.config import Config
-    from rppg.face import FaceTracker, crop_face, make_detector
+    from rppg.crops import FaceStage
+    from rppg.face import resize_region
+    from rppg.io.frames import Frame
     from rppg.methods import METHODS, roi_of
     from rppg.pipeline import analyse
     from rppg.trace import ROI_MEANS, TraceBuilder
@@ -113,40 +119,38 @@ def probe_stages(video: str, method: str, limit: int = 900) -> dict:
     roi = roi_of(METHODS.get(method), cfg)
     cap = cv2.VideoCapture(video)
     times = {"decode": 0.0, "face": 0.0, "crop": 0.0, "roi": 0.0}
-    frames = []
-    detector = make_detector(cfg.face)
-    tracker = FaceTracker(detector, cfg.face)
     crops = []
     n = 0
-    while n < limit:
-        t = time.perf_counter()
-        ok, image = cap.read()
-        times["decode"] += time.perf_counter() - t
-        if not ok:
-            break
-        t = time.perf_counter()
-        box = tracker.update(image, n / 30)
-        times["face"] += time.perf_counter() - t
-        t = time.perf_counter()
-        crop = crop_face(image, box, cfg.face.box_scale, cfg.face.crop_size)
-        times["crop"] += time.perf_counter() - t
-        t = time.perf_counter()
-        if roi in ROI_MEANS:
-            ROI_MEANS[roi](crop)
-        crops.append(crop)
-        times["roi"] += time.perf_counter() - t
-        n += 1
-    detector.close()
+    with FaceStage.from_config(cfg.face) as stage:
+        while n < limit:
+            t = time.perf_counter()
+            ok, image = cap.read()
+            times["decode"] += time.perf_counter() - t
+            if not ok:
+                break
+            t = time.perf_counter()
+            fc = stage(Frame(n, n / 30, image))
+            times["face"] += time.perf_counter() - t
+            t = time.perf_counter()
+            resize_region(image, fc.rect, cfg.face.crop_size)  # what the stage's crop costs
+            times["crop"] += time.perf_counter() - t
+            times["face"] -= time.perf_counter() - t
+            t = time.perf_counter()
+            if roi in ROI_MEANS:
+                ROI_MEANS[roi](fc.crop)
+            crops.append(fc.crop)
+            times["roi"] += time.perf_counter() - t
+            n += 1
     if roi == "mask":
         from rppg.model import load_mask_model, masked_rgb
 
         net = load_mask_model()
         t = time.perf_counter()
         for i in range(0, len(crops), cfg.model.batch_size):
-            masked_rgb(net, np.stack(crops[i : i + cfg.model.batch_size]))
+            masked_rgb(net, np.stack(crops[i : i + cfg.model.batch_size]), cfg.model.input_size)
         times["roi"] = time.perf_counter() - t
     # The signal stage on a whole trace of this length.
-    with TraceBuilder(cfg, {roi}) as builder:
+    with TraceBuilder.from_config(cfg, {roi}) as builder:
         from rppg.io import VideoFileSource
 
         with VideoFileSource(video) as src:
@@ -158,7 +162,6 @@ def probe_stages(video: str, method: str, limit: int = 900) -> dict:
     t = time.perf_counter()
     analyse(trace, method, cfg)
     times["signal"] = time.perf_counter() - t
-    del frames
     return {k: 1000 * v / n for k, v in times.items()} | {"frames": n}
 
 
@@ -168,11 +171,8 @@ def probe_live(video: str, method: str, limit: int = 1800) -> dict:
 
     from rppg.config import Config
     from rppg.io import VideoFileSource
+    from rppg.streaming import StreamingEstimator
 
-    try:
-        from rppg.live import StreamingEstimator
-    except ImportError:
-        return {}
     cfg = Config()
     cfg.method = method
     frames = []
@@ -181,7 +181,7 @@ def probe_live(video: str, method: str, limit: int = 1800) -> dict:
             frames.append(frame)
             if len(frames) >= limit:
                 break
-    est = StreamingEstimator(cfg)
+    est = StreamingEstimator.from_config(cfg)
     per = []
     for frame in frames:
         t = time.perf_counter()

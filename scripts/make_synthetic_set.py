@@ -8,7 +8,8 @@ heart-rate drift, non-skin distractors, PPG lag); ``--seed`` makes the set repro
 
 import argparse
 
-from rppg.synth import mixed_specs, write_dataset
+from rppg.synth.layouts import write_dataset
+from rppg.synth.spec import mixed_specs
 
 
 def main() -> None:

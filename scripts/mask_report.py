@@ -14,33 +14,39 @@ from pathlib import Path
 import numpy as np
 
 from rppg.config import Config
-from rppg.evaluate import evaluate, format_table
-from rppg.synth import SynthSpec, mixed_specs, write_dataset
+from rppg.evaluate import evaluate
+from rppg.report import format_table
+from rppg.synth.layouts import write_dataset
+from rppg.synth.spec import SynthSpec, mixed_specs
+
+
+def mean_mask_and_skin(spec: SynthSpec, frames: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """The learned mask and the generator's own skin map, averaged over the same face crops
+    (the mask's input size) of a synthetic video."""
+    import cv2
+
+    from rppg.crops import FaceStage
+    from rppg.io.frames import Frame
+    from rppg.model import load_mask_model, masked_rgb
+    from rppg.synth.scene import Renderer
+
+    cfg = Config()
+    renderer, net = Renderer(spec), load_mask_model()
+    size = (cfg.model.input_size, cfg.model.input_size)
+    masks, skins = [], []
+    with FaceStage.from_config(cfg.face) as stage:
+        for i in range(frames):
+            t = i / spec.fps
+            fc = stage(Frame(i, t, renderer.frame(t)))
+            x0, y0, x1, y1 = fc.rect
+            skins.append(cv2.resize(renderer.skin_map(t)[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA))
+            masks.append(masked_rgb(net, fc.crop[None], cfg.model.input_size)[1][0])
+    return np.mean(masks, axis=0), np.mean(skins, axis=0)
 
 
 def mask_skin_correlation(seed: int, frames: int = 60) -> tuple[float, float, float]:
     """(Pearson r, mean mask on skin, mean mask off skin) over face crops of a synthetic video."""
-    import cv2
-
-    from rppg.face import FaceTracker, crop_box, make_detector
-    from rppg.model import load_mask_model, masked_rgb
-    from rppg.synth import Renderer
-
-    cfg = Config()
-    spec = SynthSpec(width=640, height=480, seed=seed)
-    renderer, net = Renderer(spec), load_mask_model()
-    detector = make_detector(cfg.face)
-    tracker = FaceTracker(detector, cfg.face)
-    size = (cfg.model.input_size, cfg.model.input_size)
-    masks, skins = [], []
-    for i in range(frames):
-        t = i / spec.fps
-        image = renderer.frame(t)
-        x0, y0, x1, y1 = crop_box(tracker.update(image, t), cfg.face.box_scale, spec.width, spec.height)
-        skins.append(cv2.resize(renderer.skin_map(t)[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA))
-        masks.append(masked_rgb(net, image[None, y0:y1, x0:x1], cfg.model.input_size)[1][0])
-    detector.close()
-    mask, skin = np.mean(masks, axis=0), np.mean(skins, axis=0)
+    mask, skin = mean_mask_and_skin(SynthSpec(width=640, height=480, seed=seed), frames)
     r = float(np.corrcoef(mask.ravel(), skin.ravel())[0, 1])
     return r, float(mask[skin > 0.8].mean()), float(mask[skin < 0.05].mean())
 

@@ -10,10 +10,14 @@ import pytest
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 
-from rppg.synth import SynthSpec, write_recording  # noqa: E402
+from rppg.synth.layouts import write_recording  # noqa: E402
+from rppg.synth.spec import SynthSpec  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+PHYSRECORDER_HR_BPM = 71.1
+"""The real webcam clip's reference: the oximeter's mean beat rate over the clip (24 beats,
+60 / mean inter-beat interval; shared/data/README.md)."""
 
 
 def shared_or_skip(*parts: str) -> Path:

@@ -8,7 +8,9 @@ import pytest
 
 from rppg import signal
 from rppg.io import load_dataset
-from rppg.synth import PulseModel, SynthSpec, frame_times, write_recording
+from rppg.synth.layouts import write_recording
+from rppg.synth.scene import PulseModel, frame_times
+from rppg.synth.spec import SynthSpec
 
 LAG_S = 0.2
 SMALL = dict(duration_s=8.0, width=160, height=120, noise_std=1.0, ppg_lag_s=LAG_S)
@@ -81,7 +83,7 @@ def test_deap_frames_are_timed_at_50_fps(tmp_path):
 def test_ubfc_dataset1_gtdump(tmp_path):
     spec = SynthSpec(hr_bpm=75, **SMALL)
     folder = write_recording(spec, tmp_path, "ubfc", "after-exercise")
-    from rppg.synth import ground_truth
+    from rppg.synth.scene import ground_truth
 
     t, ppg, hr = ground_truth(spec)
     (folder / "ground_truth.txt").unlink()
@@ -111,3 +113,23 @@ def test_empty_root_is_a_clear_error(tmp_path):
 def test_synth_metadata_written_beside_each_layout(tmp_path):
     folder = write_recording(SynthSpec(hr_bpm=61, **SMALL), tmp_path, "ubfc")
     assert json.loads((folder / "synth.json").read_text())["hr_bpm"] == 61
+
+
+def test_synth_command_passes_lag_and_jitter_to_the_files(tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "rppg", "synth", str(tmp_path), "--hr", "72", "--duration", "8", "--seed", "4",
+         "--size", "160x120", "--noise", "1", "--format", "pure", "--lag", "0.25", "--jitter", "0.004"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    (rec,) = load_dataset("pure", tmp_path)
+    spec = SynthSpec(hr_bpm=72, duration_s=8, seed=4, width=160, height=120, noise_std=1.0,
+                     ppg_lag_s=0.25, timestamp_jitter_s=0.004)  # fmt: skip
+    assert recovered_lag(rec, spec) == pytest.approx(0.25, abs=1 / 30)
+    with rec.frames() as src:
+        t = np.array([f.t_s for f in src])
+    assert np.abs(np.diff(t) - 1 / 30).max() > 0.003  # jittered capture times
+    assert np.abs(t - frame_times(spec)).max() < 1e-6

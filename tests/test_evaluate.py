@@ -12,7 +12,8 @@ from rppg.config import Config
 from rppg.evaluate import evaluate
 from rppg.io.recording import Recording
 from rppg.metrics import hr_metrics
-from rppg.synth import SynthSpec, mixed_specs, write_dataset, write_recording
+from rppg.synth.layouts import write_dataset, write_recording
+from rppg.synth.spec import SynthSpec, mixed_specs
 from tests.conftest import REPO, shared_or_skip
 
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from rppg.config import FaceConfig
-from rppg.face import Box, FaceTracker, crop_box, crop_face, make_detector
-from rppg.synth import Renderer, SynthSpec
+from rppg.face import Box, FaceTracker, crop_box, make_detector, resize_region
+from rppg.synth.scene import Renderer
+from rppg.synth.spec import SynthSpec
 
 
 @pytest.fixture(scope="module")
@@ -65,5 +66,5 @@ def test_crop_is_enlarged_square_inside_image():
     x0, y0, x1, y1 = crop_box(box, 1.5, 640, 480)
     assert (x1 - x0) == (y1 - y0) == 120
     assert x1 <= 640 and y0 >= 0
-    crop = crop_face(np.zeros((480, 640, 3), np.uint8), box, 1.5, 72)
+    crop = resize_region(np.zeros((480, 640, 3), np.uint8), (x0, y0, x1, y1), 72)
     assert crop.shape == (72, 72, 3)

@@ -28,11 +28,17 @@ def test_fps_override_and_side_timestamps(short_video):
 
 
 def test_stopping_early_releases_the_reader(short_video):
+    import threading
+
+    before = threading.active_count()
     src = VideoFileSource(short_video, prefetch_depth=2)
-    for frame in src:
-        if frame.index == 3:
-            break
-    src.close()  # no hang, no exception from the background thread
+    frames = iter(src)
+    first = [next(frames).index for _ in range(4)]
+    assert threading.active_count() == before + 1  # the decoder thread, 2 frames ahead
+    frames.close()  # the consumer stops early
+    src.close()
+    assert first == [0, 1, 2, 3]
+    assert threading.active_count() == before  # the decoder thread has ended
 
 
 def test_image_folder_uses_nanosecond_names(tmp_path):

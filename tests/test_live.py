@@ -12,18 +12,11 @@ import pytest
 from rppg.config import Config
 from rppg.io import VideoFileSource
 from rppg.io.frames import Frame, FrameSource
-from rppg.live import (
-    HR_TEXT_ORIGIN,
-    WAVE_HEIGHT,
-    DisplayState,
-    LiveOptions,
-    LiveReading,
-    StreamingEstimator,
-    render_overlay,
-    run_live,
-)
+from rppg.live import HR_TEXT_ORIGIN, WAVE_HEIGHT, DisplayState, LiveOptions, render_overlay, run_live
 from rppg.pipeline import process_video
-from rppg.synth import Renderer, SynthSpec
+from rppg.streaming import LiveReading, StreamingEstimator
+from rppg.synth.scene import Renderer
+from rppg.synth.spec import SynthSpec
 from rppg.trace import FrameSample
 
 TRUE_BPM = 75.0
@@ -54,7 +47,7 @@ def test_headless_values_within_3_bpm_after_warm_up(live_video):
 def test_streaming_agrees_with_process(live_video):
     cfg = Config()
     offline = process_video(live_video, config=cfg).analysis.series
-    est = StreamingEstimator(cfg)
+    est = StreamingEstimator.from_config(cfg)
     pairs = []
     with VideoFileSource(live_video) as src:
         for frame in src:
@@ -68,17 +61,16 @@ def test_streaming_agrees_with_process(live_video):
     assert max(abs(a - b) for a, b in pairs) <= 1.0
 
 
-def reading(image, hr, pulse_len=150):
+def reading(image, hr, pulse_len=150, face_cfg=None, mask=None):
+    """A reading as the estimator gives it, with the face from the real face stage."""
     from rppg.config import FaceConfig
-    from rppg.face import FaceTracker, make_detector
+    from rppg.crops import FaceStage
 
-    det = make_detector(FaceConfig())
-    box = FaceTracker(det, FaceConfig()).update(image, 0.0)
-    det.close()
+    with FaceStage.from_config(face_cfg or FaceConfig()) as stage:
+        fc = stage(Frame(0, 12.0, image))
     t = np.arange(pulse_len) / 30
-    return LiveReading(
-        12.0, hr, 4.0 if hr else None, 30.0, FrameSample(12.0, box), np.sin(2 * np.pi * 1.25 * t)
-    )
+    sample = FrameSample(fc, mask=mask)
+    return LiveReading(12.0, hr, 4.0 if hr else None, 30.0, sample, np.sin(2 * np.pi * 1.25 * t))
 
 
 def test_overlay_draws_heart_rate_and_waveform():
@@ -93,6 +85,21 @@ def test_overlay_draws_heart_rate_and_waveform():
     measuring = render_overlay(image, reading(image, None, 0), DisplayState())
     assert not np.array_equal(measuring[y - 45 : y + 5, x : x + 250], text)
     assert not (measuring[-WAVE_HEIGHT:, :, 2] > 200).any()  # no waveform yet
+
+
+@pytest.mark.parametrize("scale", [1.2, 2.0])
+def test_mask_overlay_follows_the_configured_box_scale(scale):
+    from rppg.config import FaceConfig
+
+    image = Renderer(SynthSpec(width=640, height=480)).frame(0.0)
+    r = reading(image, 72.0, face_cfg=FaceConfig(box_scale=scale), mask=np.ones((36, 36)))
+    view = render_overlay(image, r, DisplayState(show_mask=True))
+    plain = render_overlay(image, r, DisplayState(show_mask=False))
+    changed = np.argwhere((view != plain).any(axis=2))
+    x0, y0, x1, y1 = r.sample.face.rect
+    assert x1 - x0 == pytest.approx(scale * max(r.sample.face.box.w, r.sample.face.box.h), abs=2)
+    assert changed[:, 1].min() == x0 and changed[:, 1].max() == x1 - 1
+    assert changed[:, 0].max() == y1 - 1
 
 
 def test_record_saves_a_processable_session(live_video, tmp_path):

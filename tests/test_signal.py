@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from rppg import signal
+from rppg.config import SignalConfig
 
 FS = 30.0
 
@@ -23,7 +24,7 @@ def test_estimate_hr_has_sub_bin_precision(bpm):
 def test_hr_outside_band_is_not_reported_as_peak():
     # A strong 0.3 Hz breathing component must not win over a weaker pulse.
     x = 3 * sine(0.3) + sine(1.5)
-    hr, _ = signal.estimate_hr(x, FS, band_hz=(0.7, 3.5))
+    hr, _ = signal.estimate_hr(x, FS, SignalConfig(band_hz=(0.7, 3.5)))
     assert hr == pytest.approx(90.0, abs=0.3)
 
 
@@ -33,7 +34,7 @@ def test_flat_signal_gives_no_hr_and_no_crash():
     short = rgb[:20]  # shorter than one projection window
     for project in (signal.pos, signal.chrom, signal.green, signal.lgi, signal.omit, signal.pbv, signal.ica):
         for x in (rgb, short, np.zeros((300, 3))):
-            out = project(x, FS, 1.6)
+            out = project(x, FS)
             assert out.shape == (len(x),) and np.isfinite(out).all(), project.__name__
 
 
@@ -103,13 +104,13 @@ def test_pos_and_chrom_recover_pulse_along_skin_direction():
     rgb = skin * light[:, None] * (1 + 0.003 * wave[:, None] * np.array([0.33, 0.77, 0.53]))
     rgb += rng.normal(0, 0.05, rgb.shape)
     for project in (signal.pos, signal.chrom, signal.lgi, signal.omit, signal.pbv, signal.ica):
-        hr, _ = signal.estimate_hr(signal.bandpass(project(rgb, FS, 1.6), FS), FS)
+        hr, _ = signal.estimate_hr(signal.bandpass(project(rgb, FS), FS), FS)
         assert hr == pytest.approx(78.0, abs=0.5), project.__name__
 
 
 def test_windowed_hr_follows_a_change():
     first, second = sine(1.0, 20), sine(2.0, 20)
-    series = signal.windowed_hr(np.concatenate([first, second]), FS, window_s=10, hop_s=1)
+    series = signal.windowed_hr(np.concatenate([first, second]), FS, SignalConfig(window_s=10, hop_s=1))
     assert series.t_s[0] == pytest.approx((10 * FS - 1) / FS)
     assert series.hr_bpm[0] == pytest.approx(60, abs=0.5)
     assert series.hr_bpm[-1] == pytest.approx(120, abs=0.5)
@@ -119,3 +120,50 @@ def test_windowed_hr_follows_a_change():
 def test_frame_rate_ignores_a_dropped_frame():
     t = np.delete(np.arange(100) / 25.0, 50)
     assert signal.frame_rate(t) == pytest.approx(25.0)
+
+
+def two_sources(seconds: float = 30.0):
+    """RGB with a strong 1.0 Hz change in green only and a weak 2.5 Hz pulse along the skin
+    direction, plus noise; and the 2.5 Hz source."""
+    rng = np.random.default_rng(4)
+    t = np.arange(int(seconds * FS)) / FS
+    strong = np.sin(2 * np.pi * 1.0 * t)
+    weak = np.sin(2 * np.pi * 2.5 * t + 0.4)
+    skin = np.array([180.0, 130.0, 110.0])
+    rgb = skin * (1 + 0.01 * strong[:, None] * np.array([0.0, 1.0, 0.0]))
+    rgb = rgb * (1 + 0.003 * weak[:, None] * np.array([0.33, 0.77, 0.53]))
+    return rgb + rng.normal(0, 0.02, rgb.shape), weak
+
+
+def power_near(x: np.ndarray, f_hz: float) -> float:
+    spec = signal.spectrum(x, FS)
+    return float(spec.power[np.abs(spec.freqs_hz - f_hz) < 0.1].sum())
+
+
+def test_chrom_follows_the_configured_band():
+    rgb, weak = two_sources()
+    wide_out = signal.chrom(rgb, FS, SignalConfig())
+    narrow_out = signal.chrom(rgb, FS, SignalConfig(band_hz=(1.8, 3.2)))
+    # With the default band the strong 1 Hz change is in the projection; with a band that
+    # excludes it, the projection is the 2.5 Hz pulse alone.
+    assert power_near(wide_out, 1.0) > power_near(wide_out, 2.5)
+    assert power_near(narrow_out, 1.0) < 0.01 * power_near(narrow_out, 2.5)
+    assert abs(np.corrcoef(narrow_out[60:-60], weak[60:-60])[0, 1]) > 0.9
+
+
+def test_ica_picks_its_component_inside_the_configured_band():
+    rgb, weak = two_sources()
+    t = np.arange(len(rgb)) / FS
+    strong = np.sin(2 * np.pi * 1.0 * t)
+    for band, source in (((0.7, 1.5), strong), ((1.8, 3.2), weak)):
+        out = signal.ica(rgb, FS, SignalConfig(band_hz=band))
+        assert abs(np.corrcoef(out[60:-60], source[60:-60])[0, 1]) > 0.9, band
+
+
+def test_window_ends_are_the_one_convention():
+    # 12.5 s at 30 Hz, 10 s windows, 1 s hop: windows end at 10, 11 and 12 s.
+    ends = signal.window_ends(375, FS, 10.0, 1.0)
+    assert ends.tolist() == [300, 330, 360]
+    series = signal.windowed_hr(sine(1.5, 12.5), FS, t0_s=2.0)
+    assert series.t_s.tolist() == pytest.approx([2.0 + (e - 1) / FS for e in ends])
+    assert signal.window_ends(100, FS, 10.0, 1.0).tolist() == [100]  # shorter than a window

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from rppg import signal
-from rppg.synth import PulseModel, Renderer, SynthSpec, ground_truth
+from rppg.synth.scene import PulseModel, Renderer, ground_truth
+from rppg.synth.spec import SynthSpec
 
 
 def test_ground_truth_rate_and_lag():

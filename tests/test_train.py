@@ -1,20 +1,26 @@
 """Training the skin mask: the loss falls, resume continues, and the shipped weights beat a
 uniform mask where non-skin regions pulse."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from rppg.data import MASK_WEIGHTS, shipped_file
 
+from rppg import signal
+from rppg.assets import MASK_WEIGHTS, asset_path
 from rppg.config import Config
-from rppg.face import FaceTracker, crop_box, make_detector
+from rppg.errors import RppgError
 from rppg.io import load_dataset
-from rppg.model import SkinMaskNet, load_mask_model, masked_rgb
+from rppg.model import load_arrays, load_mask_model, masked_rgb
+from rppg.model_torch import SkinMaskNet, normalise, pos, to_tensor, weighted_mean
 from rppg.pipeline import process_video
-from rppg.synth import Renderer, SynthSpec, write_dataset, write_recording
-from rppg.train import load_crops, sample_clips, train, train_step
-from tests.conftest import shared_or_skip
+from rppg.synth.layouts import write_dataset, write_recording
+from rppg.synth.spec import SynthSpec
+from rppg.train import load_crops, sample_clips, train, train_step, validate
+from scripts.mask_report import mean_mask_and_skin
+from tests.conftest import PHYSRECORDER_HR_BPM, shared_or_skip
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +68,72 @@ def test_resume_continues_from_the_saved_step(tiny_set, tmp_path):
     log = pd.read_csv(tmp_path / "log.csv")
     assert log["epoch"].tolist() == [1, 2, 3] and log["step"].tolist() == [2, 4, 6]
     assert (tmp_path / "curves.png").stat().st_size > 0
-    assert load_mask_model(tmp_path / "mask_weights.pt") is not None
+    # The weights written are the best epoch's: validated again, they give its logged MAE.
+    cfg = tiny_config()
+    recs = [
+        r
+        for r in load_dataset("ubfc", tiny_set)
+        if r.subject in json.loads((tmp_path / "split.json").read_text())["validation"]
+    ]
+    val = [load_crops(r, cfg, tmp_path / "crops") for r in recs]
+    mae, _ = validate(load_mask_model(resumed.weights), val, cfg)
+    assert mae == pytest.approx(resumed.best_val_mae_bpm, abs=1e-9)
+    assert mae == pytest.approx(log["val_mae_bpm"].min(), abs=1e-3)
+
+
+def test_sample_clips_says_when_no_clip_fits(tiny_set, tmp_path):
+    cfg = tiny_config()
+    sets = [load_crops(r, cfg, tmp_path) for r in load_dataset("ubfc", tiny_set)]
+    with pytest.raises(RppgError, match="no recording has 9 s with a face in every frame"):
+        sample_clips(sets, 9.0, 2, np.random.default_rng(0))  # the recordings last 8 s
+    sets[0].face[:] = False
+    sets[1].face[::30] = False
+    crops, _, _ = sample_clips(sets, 3.0, 20, np.random.default_rng(0))
+    assert len(crops) == 20  # every clip from the one recording with faces throughout
 
 
 def test_same_seed_same_weights(tiny_set, tmp_path):
     a = train(tiny_config(epochs=1), tmp_path / "a", "ubfc", tiny_set, log=lambda m: None)
     b = train(tiny_config(epochs=1), tmp_path / "b", "ubfc", tiny_set, log=lambda m: None)
-    wa = torch.load(a.weights, weights_only=True)
-    wb = torch.load(b.weights, weights_only=True)
-    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    wa, wb = load_arrays(a.weights), load_arrays(b.weights)
+    assert all(np.array_equal(wa[k], wb[k]) for k in wa)
+
+
+def test_torch_pos_equals_signal_pos_on_random_traces():
+    rng = np.random.default_rng(5)
+    for length, window in [(300, 48), (90, 30), (64, 64)]:
+        rgb = 120 + rng.normal(0, 3, (2, length, 3)).cumsum(axis=1) * 0.1
+        expected = [signal.pos(x, 30.0, signal.SignalConfig(projection_window_s=window / 30.0)) for x in rgb]
+        got = pos(torch.from_numpy(rgb), window).numpy()
+        assert np.abs(got - np.array(expected)).max() < 1e-9
+
+
+@pytest.mark.parametrize("weights", ["random", "shipped"])
+def test_numpy_and_torch_forward_passes_agree(weights):
+    if weights == "shipped":
+        net = SkinMaskNet.from_arrays(load_arrays())
+    else:
+        torch.manual_seed(3)
+        net = SkinMaskNet()
+    crops = np.random.default_rng(1).integers(0, 256, (6, 36, 36, 3), dtype=np.uint8)
+    rgb, masks = masked_rgb(load_mask_model_from(net), crops)
+    x = to_tensor(crops)
+    with torch.no_grad():
+        m = net(normalise(x))
+        expected_rgb = (weighted_mean(x, m) * 255).numpy()
+    assert np.abs(masks - m[:, 0].numpy()).max() < 1e-5
+    assert np.abs(rgb - expected_rgb).max() < 1e-3  # 1e-5 of the 0-255 range
+
+
+def load_mask_model_from(net: SkinMaskNet):
+    from rppg.model import MaskNet
+
+    return MaskNet.from_arrays(net.arrays())
 
 
 # --------------------------------------------------------------------------- shipped weights
 
-needs_weights = pytest.mark.skipif(not shipped_file(MASK_WEIGHTS).is_file(), reason="no shipped weights")
+needs_weights = pytest.mark.skipif(not asset_path(MASK_WEIGHTS).is_file(), reason="no shipped weights")
 
 
 @pytest.fixture(scope="module")
@@ -115,38 +173,15 @@ def test_trained_mask_no_worse_than_box_on_clean_video(make_video):
 @needs_weights
 def test_trained_mask_no_worse_than_box_on_real_clip():
     folder = shared_or_skip("physrecorder_v01")
-    truth = 71.1  # oximeter, same estimator (see test_process)
+    truth = PHYSRECORDER_HR_BPM
     mask = process_video(folder / "video_ZIP_H264.avi", method="mask").hr_bpm
     box = process_video(folder / "video_ZIP_H264.avi", method="pos", config=box_config()).hr_bpm
     assert abs(mask - truth) <= abs(box - truth) + 0.5
 
 
-def mean_mask_and_skin(spec: SynthSpec, frames: int = 30) -> tuple[np.ndarray, np.ndarray]:
-    """The learned mask and the generator's own skin map, averaged over the same face crops."""
-    import cv2
-
-    cfg = Config()
-    renderer = Renderer(spec)
-    net = load_mask_model()
-    detector = make_detector(cfg.face)
-    tracker = FaceTracker(detector, cfg.face)
-    masks, skins = [], []
-    for i in range(frames):
-        t = i / spec.fps
-        image = renderer.frame(t)
-        box = tracker.update(image, t)
-        x0, y0, x1, y1 = crop_box(box, cfg.face.box_scale, spec.width, spec.height)
-        size = (cfg.face.crop_size, cfg.face.crop_size)
-        crop = cv2.resize(image[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
-        skins.append(cv2.resize(renderer.skin_map(t)[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA))
-        masks.append(masked_rgb(net, crop[None])[1][0])
-    detector.close()
-    return np.mean(masks, axis=0), np.mean(skins, axis=0)
-
-
 @needs_weights
 def test_learned_mask_is_high_on_skin_low_elsewhere():
-    mask, skin = mean_mask_and_skin(SynthSpec(width=320, height=240, seed=77))
+    mask, skin = mean_mask_and_skin(SynthSpec(width=320, height=240, seed=77), frames=30)
     r = np.corrcoef(mask.ravel(), skin.ravel())[0, 1]
     assert r > 0.5
     assert mask[skin > 0.8].mean() > 2 * mask[skin < 0.05].mean()
@@ -164,5 +199,3 @@ def test_network_is_exactly_the_seed_architecture():
     x = torch.randn(2, 3, 36, 36)
     reference = torch.sigmoid(net.softconv(torch.tanh(net.conv(x))))
     assert torch.allclose(net(x), reference, atol=1e-6)
-    with torch.no_grad():  # the in-place inference path
-        assert torch.allclose(net(x), reference, atol=1e-6)

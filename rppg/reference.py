@@ -1,0 +1,77 @@
+"""The ground-truth heart rate a prediction is compared with (evaluation and training).
+
+    hr_true = reference_hr(truth, t0, t1, cfg.signal)                 # whole recording (bpm)
+    series = reference_series(truth, analysis.t_s, analysis.fs, cfg.signal)
+
+The contact pulse wave goes through the same detrend, band-pass and spectral estimator as a
+predicted pulse, over the same span; the windowed reference is read off the wave placed on
+the prediction's own uniform grid with the prediction's windows (:func:`signal.window_ends`),
+so both series have the same window edges by construction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rppg import signal
+from rppg.config import SignalConfig
+from rppg.errors import RppgError
+from rppg.io import GroundTruth
+
+MIN_TRUTH_COVERAGE = 0.9
+"""Ground truth must span this share of the video, else the recording is reported broken."""
+
+
+def check_coverage(truth: GroundTruth, t0: float, t1: float, name: str) -> None:
+    """A one-line error when the ground truth covers too little of [t0, t1] (s)."""
+    covered = min(truth.t_s[-1], t1) - max(truth.t_s[0], t0)
+    if covered < MIN_TRUTH_COVERAGE * (t1 - t0):
+        raise RppgError(f"{name}: ground truth covers {max(covered, 0):.1f} s of the {t1 - t0:.1f} s video")
+
+
+def truth_pulse(
+    truth: GroundTruth, t0: float, t1: float, sig: SignalConfig
+) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The ground-truth wave between t0 and t1 (s), uniformly resampled, detrended and
+    band-passed like a predicted pulse: (times (K,), pulse (K,), fs), or None without a wave."""
+    if truth.ppg is None:
+        return None
+    inside = (truth.t_s >= t0) & (truth.t_s <= t1)
+    if inside.sum() < 8:
+        return None
+    t, wave = truth.t_s[inside], truth.ppg[inside]
+    fs = signal.frame_rate(t)
+    grid, uniform = signal.resample_uniform(t, wave, fs)
+    pulse = signal.bandpass(signal.detrend(uniform, fs, sig.detrend_s), fs, sig.band_hz, sig.filter_order)
+    return grid, pulse, fs
+
+
+def reference_hr(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig) -> float:
+    """True heart rate (bpm) over [t0, t1] s: the spectral estimate of the ground-truth wave
+    (as for the prediction), or the mean device HR where there is no wave; NaN if neither."""
+    pulse = truth_pulse(truth, t0, t1, sig)
+    if pulse is not None:
+        _, wave, fs = pulse
+        hr, _ = signal.estimate_hr(wave, fs, sig)
+        return np.nan if hr is None else hr
+    inside = (truth.t_s >= t0) & (truth.t_s <= t1)
+    return float(truth.hr_bpm[inside].mean()) if inside.any() else np.nan
+
+
+def reference_series(truth: GroundTruth, t_grid: np.ndarray, fs: float, sig: SignalConfig) -> np.ndarray:
+    """True heart rate (bpm) in each window of a prediction sampled on ``t_grid`` (M,) at
+    ``fs`` Hz, windows as :func:`rppg.signal.windowed_hr`; NaN for windows the ground truth
+    does not cover."""
+    t0, t1 = float(t_grid[0]), float(t_grid[-1])
+    ends = signal.window_ends(len(t_grid), fs, sig.window_s, sig.hop_s)
+    pulse = truth_pulse(truth, t0, t1, sig)
+    if pulse is not None:
+        grid, wave, _ = pulse
+        on_grid = np.interp(t_grid, grid, wave, left=np.nan, right=np.nan)
+        return signal.windowed_hr(on_grid, fs, sig, t0, ends).hr_bpm
+    wlen = min(len(t_grid), int(round(sig.window_s * fs)))
+    out = np.full(len(ends), np.nan)
+    for i, end in enumerate(ends):
+        inside = (truth.t_s >= t_grid[end - wlen]) & (truth.t_s <= t_grid[end - 1])
+        out[i] = truth.hr_bpm[inside].mean() if inside.any() else np.nan
+    return out

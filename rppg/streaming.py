@@ -1,0 +1,111 @@
+"""The chain one frame at a time: push a frame, get the current heart rate (live mode).
+
+    est = StreamingEstimator.from_config(cfg)
+    for frame in source:
+        reading = est.push(frame)    # LiveReading(t_s, hr_bpm or None while measuring, snr_db, fps)
+
+The estimator keeps the last ``window_s + margin`` seconds of colour samples; once per
+``hop_s`` of video time it runs the offline pulse extraction (:func:`rppg.pipeline.pulse_of`)
+on that buffer and reads the heart rate of the window ending at the newest frame, by the
+same windowed estimator as offline (:func:`rppg.signal.windowed_hr`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rppg import signal
+from rppg.config import Config
+from rppg.errors import RppgError
+from rppg.io.frames import Frame
+from rppg.methods import METHODS, Method, roi_of
+from rppg.pipeline import pulse_of
+from rppg.trace import FrameSample, TraceBuilder
+
+MARGIN_S = 4.0
+"""Extra seconds of history filtered along with the window, so that the band-pass edges
+fall outside the part the heart rate is read from."""
+
+
+@dataclass
+class LiveReading:
+    """The estimator's state after one frame."""
+
+    t_s: float
+    """Video time of the frame (s)."""
+    hr_bpm: float | None
+    """Heart rate of the last window (bpm); None while measuring (less than one window)."""
+    snr_db: float | None
+    fps: float
+    """Frames per second of video time over the last second."""
+    sample: FrameSample
+    """The frame's face box, crop rectangle, crop and mask."""
+    pulse: np.ndarray = field(default_factory=lambda: np.empty(0))
+    """The most recent pulse (last window), for display."""
+    updated: bool = False
+    """True on the frames where the heart rate was recomputed."""
+
+
+class StreamingEstimator:
+    """Push frames one by one; get the current heart rate. ``reset()`` starts over."""
+
+    def __init__(self, builder: TraceBuilder, method: Method, cfg: Config) -> None:
+        self.builder = builder
+        self.method = method
+        self.cfg = cfg
+        self.reset()
+
+    @classmethod
+    def from_config(cls, cfg: Config, method: str | None = None) -> StreamingEstimator:
+        m = METHODS.get(method or cfg.method)
+        history = cfg.signal.window_s + MARGIN_S
+        builder = TraceBuilder.from_config(cfg, {roi_of(m, cfg)}, live=True, history_s=history)
+        return cls(builder, m, cfg)
+
+    def reset(self) -> None:
+        self.builder.reset()
+        self._times: deque[float] = deque()
+        self._next_update: float | None = None
+        self._hr: float | None = None
+        self._snr: float | None = None
+        self._pulse = np.empty(0)
+        self._t0: float | None = None
+
+    def push(self, frame: Frame) -> LiveReading:
+        sample = self.builder.add(frame)
+        t = frame.t_s
+        self._t0 = t if self._t0 is None else self._t0
+        self._times.append(t)
+        while self._times and self._times[0] <= t - 1.0:
+            self._times.popleft()
+        updated = False
+        sig = self.cfg.signal
+        if t - self._t0 >= sig.window_s - 0.5 / max(self._fps(), 1.0):
+            if self._next_update is None or t >= self._next_update - 1e-6:
+                self._update()
+                updated = True
+                self._next_update = t + sig.hop_s
+        return LiveReading(t, self._hr, self._snr, self._fps(), sample, self._pulse, updated)
+
+    def _fps(self) -> float:
+        if len(self._times) < 2:
+            return 0.0
+        return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
+
+    def _update(self) -> None:
+        try:
+            _, t_u, pulse, fs = pulse_of(self.builder.finish(), self.method, self.cfg, name="live")
+        except RppgError:  # no face in the buffer yet, or too little of it
+            self._hr, self._snr, self._pulse = None, None, np.empty(0)
+            return
+        sig = self.cfg.signal
+        last = signal.windowed_hr(pulse, fs, sig, float(t_u[0]), ends=[len(pulse)])
+        self._hr = None if np.isnan(last.hr_bpm[0]) else float(last.hr_bpm[0])
+        self._snr = None if np.isnan(last.snr_db[0]) else float(last.snr_db[0])
+        self._pulse = pulse[-int(round(sig.window_s * fs)) :]
+
+    def close(self) -> None:
+        self.builder.close()

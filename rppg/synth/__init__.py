@@ -1,0 +1,8 @@
+"""Synthetic face videos with a known pulse: :mod:`~rppg.synth.spec` (what a recording
+is), :mod:`~rppg.synth.scene` (rendering it, and its ground truth) and
+:mod:`~rppg.synth.layouts` (writing it in each dataset's layout).
+
+    from rppg.synth.layouts import write_recording
+    from rppg.synth.spec import SynthSpec
+    path = write_recording(SynthSpec(hr_bpm=75, duration_s=30), "out/", "ubfc")
+"""

@@ -1,0 +1,97 @@
+"""What defines a synthetic recording: a plain dataclass (cheap to import, e.g. for the
+command line's defaults), and sets of them with mixed conditions.
+
+    spec = SynthSpec(hr_bpm=75, duration_s=30, motion_px=3, noise_std=2)
+    specs = mixed_specs(12, seed=6, width=320, height=240)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class SynthSpec:
+    """Everything that defines one synthetic recording; the same spec gives the same video."""
+
+    hr_bpm: float = 72.0
+    """Mean heart rate (bpm)."""
+    duration_s: float = 30.0
+    fps: float = 30.0
+    width: int = 640
+    height: int = 480
+    seed: int = 0
+    hr_drift_bpm: float = 0.0
+    """Linear change of heart rate from start to end (bpm)."""
+    hrv_bpm: float = 1.0
+    """Standard deviation of slow beat-to-beat variation (bpm)."""
+    pulse_amplitude: float = 0.004
+    """Relative change of the green channel of skin over one pulse (0.004 = 0.4 %)."""
+    motion_px: float = 2.0
+    """Amplitude of slow head sway (px at 640x480)."""
+    motion_hz: float = 0.15
+    illumination_drift: float = 0.03
+    """Relative amplitude of a slow brightness drift."""
+    flicker_amplitude: float = 0.0
+    """Relative amplitude of whole-scene light flicker at ``flicker_hz``."""
+    flicker_hz: float = 0.0
+    noise_std: float = 2.0
+    """Sensor noise standard deviation (grey levels)."""
+    distractor_amplitude: float = 0.0
+    """Relative colour change (along the pulse's colour direction) of the hair and the wall
+    behind the head, and twice that of a background screen, at ``distractor_hz``: non-skin
+    regions that pulse, which a projection cannot reject and only a region can."""
+    distractor_hz: float | None = None
+    """Distractor frequency (Hz); None = 0.6 Hz away from the heart rate, inside the band."""
+    ppg_lag_s: float = 0.0
+    """Delay of the contact PPG behind the face signal (s)."""
+    ppg_fs: float = 64.0
+    """Sampling rate of the written ground-truth pulse (Hz)."""
+    timestamp_jitter_s: float = 0.0
+    """Standard deviation of frame capture-time jitter (s), for layouts that store times."""
+    codec: str = "MJPG"
+    """FourCC of the written video: MJPG (lossy), mp4v, XVID, I420 (uncompressed)."""
+    quality: int = 90
+    """JPEG quality for MJPG."""
+    face_scale: float = 1.0
+    """Size of the person relative to the default framing."""
+    skin_tone: float = 1.0
+    """Brightness of the person (1 = the photo; 0.4 = much darker skin and hair)."""
+
+    @property
+    def frame_count(self) -> int:
+        return int(round(self.duration_s * self.fps))
+
+    def resolved_distractor_hz(self) -> float:
+        if self.distractor_hz is not None:
+            return self.distractor_hz
+        f = self.hr_bpm / 60.0
+        return f + 0.6 if f + 0.6 < 3.3 else f - 0.6
+
+
+def mixed_specs(n: int, seed: int = 0, **fixed) -> list[SynthSpec]:
+    """``n`` specs with mixed conditions (heart rate 50-140 bpm, motion, noise, light drift
+    and flicker, heart-rate drift, distractors), reproducible from ``seed``; ``fixed``
+    overrides fields for all (e.g. width, duration_s)."""
+    rng = np.random.default_rng(seed)
+    specs = []
+    for i in range(n):
+        varied = dict(
+            hr_bpm=float(rng.uniform(50, 140)),
+            seed=seed * 1000 + i,
+            motion_px=float(rng.uniform(0.5, 5.0)),
+            noise_std=float(rng.uniform(1.0, 4.0)),
+            illumination_drift=float(rng.uniform(0.0, 0.06)),
+            flicker_amplitude=float(rng.choice([0.0, 0.0, 0.01])),
+            flicker_hz=float(rng.uniform(4.0, 6.0)),
+            hr_drift_bpm=float(rng.uniform(-6, 6)),
+            hrv_bpm=float(rng.uniform(0.5, 2.0)),
+            pulse_amplitude=float(rng.uniform(0.003, 0.006)),
+            distractor_amplitude=float(rng.choice([0.0, 0.0, 0.002])),
+            ppg_lag_s=float(rng.uniform(0.0, 0.3)),
+            skin_tone=float(rng.uniform(0.45, 1.0)),
+        )
+        specs.append(SynthSpec(**(varied | fixed)))
+    return specs
