@@ -20,7 +20,7 @@ import numpy as np
 
 from rppg.report import atomic_write
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bump when the meaning of cached arrays changes: old entries are then ignored."""
 
 

@@ -132,12 +132,15 @@ def _process(args: argparse.Namespace) -> int:
         hr = "n/a" if result.hr_bpm is None else f"{result.hr_bpm:.1f} bpm"
         snr = "n/a" if result.snr_db is None else f"{result.snr_db:.1f} dB"
         print(
-            f"{args.video}: heart rate {hr} (SNR {snr}, method {result.method}); "
+            f"{args.video}: heart rate {hr} (quality {result.quality}, SNR {snr}, method {result.method}); "
             f"{summary['frames']} frames, {summary['fps']:.2f} fps, {summary['duration_s']:.1f} s, "
-            f"face in {100 * summary['face_ratio']:.0f}% of frames; {summary['seconds']:.1f} s"
+            f"face in {100 * summary['face_ratio']:.0f}% of frames; took {summary['seconds']:.1f} s"
         )
         if out is not None:
             print(f"results written to {out}/")
+    if result.quality in ("poor", "none"):
+        reasons = "; ".join(result.warnings) or "no reason recorded"
+        print(f"rppg: warning: {args.video}: quality {result.quality}: {reasons}", file=sys.stderr)
     return 0
 
 
@@ -226,8 +229,9 @@ def _train(args: argparse.Namespace) -> int:
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  (stdout: the result only)
     result = train(cfg, out, args.dataset, args.root, args.resume, log)
     print(
-        f"best validation MAE {result.best_val_mae_bpm:.2f} bpm (box mean {result.box_val_mae_bpm:.2f}); "
-        f"{result.step} steps, {result.seconds:.0f} s; weights: {result.weights}"
+        f"best validation MAE {result.best_val_mae_bpm:.2f} bpm "
+        f"(uniform weights {result.uniform_val_mae_bpm:.2f}); {result.step} steps, "
+        f"{result.seconds:.0f} s; weights: {result.weights}"
     )
     return 0
 
@@ -256,7 +260,7 @@ def _methods(args: argparse.Namespace) -> int:
 
     for name in METHODS:
         m = METHODS.get(name)
-        print(f"{name:8s} {m.description} [trace: {m.roi}]")
+        print(f"{name:8s} {m.description} [{m.weighting} weights in the face region]")
     return 0
 
 

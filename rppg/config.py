@@ -22,34 +22,53 @@ import yaml
 from rppg.errors import RppgError
 
 
-@dataclass
+@dataclass(slots=True)
 class FaceConfig:
-    """How faces are found and cropped."""
+    """How faces are found, followed and cropped, and which of their pixels count."""
 
     detector: str = "mediapipe"
-    """Face detector name: ``mediapipe``, ``haar`` or ``none`` (the whole frame is skin)."""
+    """Face detector name: ``mediapipe``, ``haar`` or ``none`` (the whole frame is skin:
+    pre-cropped skin video)."""
     model_path: str | None = None
-    """mediapipe ``.tflite`` face model; None = the one inside the installed mediapipe."""
+    """mediapipe face-detection ``.tflite``; None = the one shipped in rppg's data/."""
     min_confidence: float = 0.5
-    """Detections below this score are ignored."""
+    """Detections (and landmark fits) below this score are ignored."""
     detect_every: int = 5
-    """Run the detector on every k-th frame; boxes are held and smoothed in between."""
+    """Run the detector on every k-th frame; boxes are held and smoothed in between (regions
+    ``box`` and ``skin``; with ``landmarks`` the detector only finds a lost face)."""
     detect_width: int = 320
     """Frames are downscaled to this width (px) before detection, for speed."""
     smoothing: float = 0.3
     """Weight of a new detection in the box's exponential moving average (1 = no smoothing)."""
     hold_s: float = 0.5
-    """Keep the last box this long (s) when the detector misses, then report no face."""
+    """Keep the last box (or landmarks) this long (s) when the face is missed, then report
+    no face."""
     box_scale: float = 1.5
-    """Enlarge the detected box by this factor (as the rPPG benchmarks do)."""
-    crop_size: int = 72
+    """The crop is the detected box enlarged by this factor (regions ``box`` and ``skin``)."""
+    crop_size: int = 36
     """Face crops are resized to crop_size x crop_size px."""
-    roi: str = "skin"
-    """Region averaged by the classic methods: ``skin`` (skin-coloured pixels of the crop)
-    or ``box`` (the whole crop, a uniform mask). The ``mask`` method uses its network."""
+    region: str = "landmarks"
+    """Which pixels of the crop count: ``landmarks`` (the face oval without eyes, brows and
+    lips, from the face mesh), ``box`` (all of the crop) or ``skin`` (skin-coloured pixels)."""
+    landmarks_every: int = 10
+    """Fit the face mesh on every k-th frame; offline, the points are interpolated between
+    fits (live: held)."""
+    landmark_model: str | None = None
+    """Face mesh ``.tflite`` (mediapipe's FaceMesh); None = the one shipped in rppg's data/."""
+    oval_scale: float = 0.9
+    """The face oval shrunk about its centre by this factor: drops the hairline, jaw edge
+    and background at the border."""
+    eye_scale: float = 1.5
+    """Eye outlines enlarged by this factor and removed (lids, lashes, glasses' rims)."""
+    brow_scale: float = 1.3
+    """Eyebrow outlines enlarged by this factor and removed."""
+    lips_scale: float = 1.2
+    """The outer lip outline enlarged by this factor and removed (lips move when talking)."""
+    region_margin: float = 1.1
+    """With ``landmarks``, the crop is the shrunk oval's bounding square enlarged by this."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ModelConfig:
     """The skin-mask network."""
 
@@ -64,12 +83,13 @@ class ModelConfig:
     """torch intra-op threads (one core stays free for video decoding)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class SignalConfig:
     """Pulse extraction and heart-rate estimation."""
 
-    band_hz: tuple[float, float] = (0.7, 3.5)
-    """Heart-rate band (Hz), used for filtering, peak search and SNR: 42-210 bpm."""
+    band_hz: tuple[float, float] = (0.7, 3.0)
+    """Heart-rate band (Hz), used for filtering, peak search and SNR: 42-180 bpm. (3.5 Hz,
+    210 bpm, let noise peaks win on the real skin-patch clips: README, band choice.)"""
     filter_order: int = 3
     """Butterworth band-pass order (applied forwards and backwards: zero phase)."""
     detrend_s: float = 4.0
@@ -86,9 +106,41 @@ class SignalConfig:
     """Spectral grid step (Hz) reached by zero padding, before peak interpolation."""
     min_duration_s: float = 5.0
     """Shortest recording (s) for which a heart rate is reported."""
+    whole: str = "median"
+    """Whole-recording rate: ``median`` of the windows' rates, or ``periodogram`` (one
+    spectrum of the whole pulse, as rPPG-Toolbox's tables)."""
+    harmonic_guard: bool = True
+    """Report f/2 instead of the band's strongest peak f when the spectrum has a peak near
+    f/2 (within ``snr_tolerance_hz``) with at least ``harmonic_ratio`` of f's power."""
+    harmonic_ratio: float = 0.5
+    """Power share of f that a peak near f/2 needs for the harmonic guard to choose it."""
 
 
-@dataclass
+@dataclass(slots=True)
+class QualityConfig:
+    """Thresholds of the quality labels (see :mod:`rppg.quality`): a reading is ``good`` when
+    it meets every good threshold, ``fair`` when it meets every fair one, else ``poor``.
+    Calibrated on evaluation output (README: quality calibration)."""
+
+    snr_good_db: float = 0.0
+    """Pulse SNR (dB) of a good reading."""
+    snr_fair_db: float = -3.0
+    """Pulse SNR (dB) of a fair one."""
+    face_share_good: float = 0.9
+    """Share of frames with a face, good."""
+    face_share_fair: float = 0.7
+    """Share of frames with a face, fair."""
+    motion_good: float = 0.3
+    """Fastest mean face movement (face sizes per second), good."""
+    motion_fair: float = 1.0
+    """Fastest mean face movement (face sizes per second), fair."""
+    spread_good_bpm: float = 3.0
+    """Largest disagreement with the neighbouring windows (bpm), good."""
+    spread_fair_bpm: float = 8.0
+    """Largest disagreement with the neighbouring windows (bpm), fair."""
+
+
+@dataclass(slots=True)
 class TrainConfig:
     """Training the skin mask (``rppg train``)."""
 
@@ -121,7 +173,7 @@ class TrainConfig:
     """torch threads; 1 makes a run bit-for-bit reproducible (more threads sum in varying order)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Config:
     """All settings of one run."""
 
@@ -131,6 +183,7 @@ class Config:
     face: FaceConfig = field(default_factory=FaceConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     signal: SignalConfig = field(default_factory=SignalConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
 

@@ -1,53 +1,105 @@
-"""The face stage of the chain: one frame in, the face's box and crop out.
+"""The face stage of the chain: frames in; per frame the face's box, crop and skin region out.
 
 Every use of rppg reads faces through this one stage: the trace builder (process, live,
 evaluate), training's crop cache and the benchmark.
 
     with FaceStage.from_config(cfg.face) as stage:
-        for frame in source:
-            fc = stage(frame)          # FaceCrop(t_s, box, rect, crop (72, 72, 3) BGR) or no face
+        for fc in stage.crops(source):        # offline: landmarks interpolated between fits
+            fc.crop, fc.region                # (36, 36, 3) BGR uint8, (36, 36) weights in [0, 1]
+        fc = stage(frame)                     # live: one frame, landmarks held between fits
+
+Regions (``face.region``): ``landmarks`` fits the face mesh every ``landmarks_every`` frames
+and keeps the oval without eyes, brows and lips (:mod:`rppg.landmarks`); the region, not a
+smoothed box, follows the head. ``box`` counts the whole crop (the detected box enlarged by
+``box_scale``) and ``skin`` its skin-coloured pixels. With ``detector: none`` the whole
+frame is the crop (pre-cropped skin video).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from rppg.config import FaceConfig
-from rppg.face import Box, FaceDetector, FaceTracker, crop_box, make_detector, resize_region
+from rppg.errors import RppgError
+from rppg.face import Box, FaceDetector, FaceTracker, WholeFrame, crop_box, make_detector, resize_region
 from rppg.io.frames import Frame
+from rppg.landmarks import Landmarker, oval_box, rasterize, roll, skin_polygons
 
 Rect = tuple[int, int, int, int]
 """A crop rectangle (x0, y0, x1, y1) in frame pixels."""
+REGIONS = ("landmarks", "box", "skin")
+
+# Skin colour in OpenCV's YCrCb (Y, Cr, Cb), after Chai & Ngan (1999): wide enough for dark
+# and light skin, narrow enough to drop hair, eyes and most backgrounds.
+SKIN_YCRCB_LO = np.array([0, 133, 77], np.uint8)
+SKIN_YCRCB_HI = np.array([255, 173, 127], np.uint8)
+MIN_SKIN_FRACTION = 0.02
+"""Below this share of skin-coloured pixels in a crop, the whole crop counts instead."""
+SEARCH_SCALE = 1.5
+"""The mesh model sees the last fit's oval box (or the detector's box) enlarged by this
+much, as mediapipe's own face-mesh pipeline feeds it."""
+RECENTRE = 0.05
+"""A fit whose face centre lands farther than this share of the square from its centre is
+repeated around the fitted face."""
 
 
 @dataclass
 class FaceCrop:
-    """One frame's face: where it is and the pixels its colour is read from."""
+    """One frame's face: where it is, the pixels its colour is read from and which count."""
 
     t_s: float
     """Frame time (s)."""
     box: Box | None = None
-    """Tracked face box (frame pixels); None when no face is tracked in this frame."""
+    """The face box (frame pixels; with landmarks, the face oval's); None without a face."""
     rect: Rect | None = None
-    """The square crop rectangle (frame pixels): the box enlarged by ``face.box_scale``."""
+    """The square crop rectangle (frame pixels)."""
     crop: np.ndarray | None = None
     """The crop resized to (crop_size, crop_size, 3), BGR uint8."""
+    region: np.ndarray | None = None
+    """Weight of each crop pixel in the colour sample, (crop_size, crop_size) in [0, 1]."""
+    points: np.ndarray | None = None
+    """Face mesh points (N, 2) in frame pixels (``landmarks`` region only)."""
 
     @property
     def found(self) -> bool:
         return self.crop is not None
 
 
-class FaceStage:
-    """Detects and tracks the face, then crops it. Stateful (the tracker): ``reset()``
-    before a new video; ``close()`` releases the detector."""
+def skin_pixels(crop: np.ndarray) -> np.ndarray:
+    """uint8 mask (H, W), 255 where a BGR crop's pixel has skin colour."""
+    return cv2.inRange(cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb), SKIN_YCRCB_LO, SKIN_YCRCB_HI)
 
-    def __init__(self, cfg: FaceConfig, detector: FaceDetector | None = None) -> None:
+
+def skin_region(crop: np.ndarray) -> np.ndarray:
+    """The skin-coloured pixels of a crop as weights (H, W) in {0, 1} (all, if too few)."""
+    skin = skin_pixels(crop)
+    if cv2.countNonZero(skin) < MIN_SKIN_FRACTION * skin.size:
+        return np.ones(skin.shape, np.float32)
+    return skin.astype(np.float32) * np.float32(1 / 255)
+
+
+class FaceStage:
+    """Finds the face, follows it and crops it. Stateful (tracker, last landmarks):
+    ``reset()`` before a new video; ``close()`` releases the models."""
+
+    def __init__(
+        self, cfg: FaceConfig, detector: FaceDetector | None = None, landmarker: Landmarker | None = None
+    ) -> None:
+        if cfg.region not in REGIONS:
+            raise RppgError(f"unknown face region {cfg.region!r} (choose from: {', '.join(REGIONS)})")
         self.cfg = cfg
         self.detector = detector if detector is not None else make_detector(cfg)
         self.tracker = FaceTracker(self.detector, cfg)
+        self.whole_frame = isinstance(self.detector, WholeFrame)
+        self.landmarker = landmarker
+        self.region = "box" if self.whole_frame and cfg.region == "landmarks" else cfg.region
+        if self.region == "landmarks" and landmarker is None:
+            self.landmarker = Landmarker.from_config(cfg)
+        self.reset()
 
     @classmethod
     def from_config(cls, cfg: FaceConfig) -> FaceStage:
@@ -55,20 +107,133 @@ class FaceStage:
 
     def reset(self) -> None:
         self.tracker.reset()
+        self._count = 0
+        self._fit_t: float | None = None
+        self._fit_points: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ the two ways in
 
     def __call__(self, frame: Frame) -> FaceCrop:
+        """One frame (live): landmarks refitted on every ``landmarks_every``-th frame (every
+        ``detect_every``-th while the face is lost) and held in between."""
+        if self.region != "landmarks":
+            return self._from_box(frame)
+        lost = self._fit_points is None
+        every = min(self.cfg.detect_every, self.cfg.landmarks_every) if lost else self.cfg.landmarks_every
+        if self._count % every == 0:
+            self._refit(frame)
+        self._count += 1
+        points = self._fit_points if self._fresh(frame.t_s) else None
+        return self._from_points(frame, points)
+
+    def crops(self, frames: Iterable[Frame]) -> Iterator[FaceCrop]:
+        """Every frame's face (offline): landmarks fitted on every ``landmarks_every``-th
+        frame and interpolated in time between fits, so the region moves with the head
+        between fits instead of lagging behind it. Holds at most that many frames."""
+        if self.region != "landmarks":
+            yield from map(self._from_box, frames)
+            return
+        pending: list[Frame] = []
+        before: tuple[float, np.ndarray | None] | None = None
+        for i, frame in enumerate(frames):
+            if i % self.cfg.landmarks_every:
+                pending.append(frame)
+                continue
+            self._refit(frame)
+            after = (frame.t_s, self._fit_points)
+            for f in pending:
+                yield self._from_points(f, self._between(before, after, f.t_s))
+            pending = []
+            yield self._from_points(frame, self._fit_points)
+            before = after
+        for f in pending:
+            yield self._from_points(f, self._between(before, None, f.t_s))
+
+    # ------------------------------------------------------------------ landmarks
+
+    def _refit(self, frame: Frame) -> None:
+        """Fit the mesh in the square around the last fit's oval (turned with the face), else
+        around the face the detector finds."""
+        points = None
+        if self._fresh(frame.t_s):
+            points = self._fit_centred(frame.image, self._fit_points)
+        if points is None:
+            box = self.tracker.find(frame.image)
+            if box is not None:
+                points = self.landmarker.fit(frame.image, box.center, SEARCH_SCALE * max(box.w, box.h))
+                points = None if points is None else self._fit_centred(frame.image, points)
+        if points is not None:
+            self._fit_t, self._fit_points = frame.t_s, points
+        elif not self._fresh(frame.t_s):
+            self._fit_t, self._fit_points = None, None
+
+    def _fit_centred(self, image: np.ndarray, guess: np.ndarray) -> np.ndarray | None:
+        """Fit in the square around ``guess``'s oval; again around the result if the face
+        turned out off-centre (it moved since the guess): the mesh is accurate only for a
+        face that fills its square as mediapipe's pipeline frames it."""
+        points = guess
+        for _ in range(2):
+            cx, cy, side = _oval_square(points, SEARCH_SCALE)
+            fitted = self.landmarker.fit(image, (cx, cy), side, roll(points))
+            if fitted is None:
+                return None
+            fx, fy, _ = _oval_square(fitted, SEARCH_SCALE)
+            points = fitted
+            if np.hypot(fx - cx, fy - cy) < RECENTRE * side:
+                break
+        return points
+
+    def _fresh(self, t_s: float) -> bool:
+        return self._fit_t is not None and abs(t_s - self._fit_t) <= self.cfg.hold_s + 1e-9
+
+    def _between(self, before, after, t_s: float) -> np.ndarray | None:
+        """Points at time ``t_s`` from the fits (t, points or None) around it: linear in
+        time when both found a face; the one that did, if within ``hold_s``; else None."""
+        have = [fit for fit in (before, after) if fit is not None and fit[1] is not None]
+        if len(have) == 2:
+            (t0, p0), (t1, p1) = have
+            return p0 + (t_s - t0) / max(t1 - t0, 1e-9) * (p1 - p0)
+        if have and abs(t_s - have[0][0]) <= self.cfg.hold_s:
+            return have[0][1]
+        return None
+
+    def _from_points(self, frame: Frame, points: np.ndarray | None) -> FaceCrop:
+        if points is None:
+            return FaceCrop(frame.t_s)
+        h, w = frame.image.shape[:2]
+        cx, cy, side = _oval_square(points, self.cfg.oval_scale * self.cfg.region_margin)
+        box = Box(*oval_box(points))
+        rect = crop_box(Box(cx - side / 2, cy - side / 2, side, side), 1.0, w, h)
+        size = self.cfg.crop_size
+        crop = resize_region(frame.image, rect, size)
+        region = rasterize(skin_polygons(points, self.cfg), rect, size)
+        return FaceCrop(frame.t_s, box, rect, crop, region, points)
+
+    # ------------------------------------------------------------------ boxes
+
+    def _from_box(self, frame: Frame) -> FaceCrop:
         box = self.tracker.update(frame.image, frame.t_s)
         if box is None:
             return FaceCrop(frame.t_s)
         h, w = frame.image.shape[:2]
-        rect = crop_box(box, self.cfg.box_scale, w, h)
-        return FaceCrop(frame.t_s, box, rect, resize_region(frame.image, rect, self.cfg.crop_size))
+        rect = crop_box(box, 1.0 if self.whole_frame else self.cfg.box_scale, w, h)
+        crop = resize_region(frame.image, rect, self.cfg.crop_size)
+        region = skin_region(crop) if self.region == "skin" else np.ones(crop.shape[:2], np.float32)
+        return FaceCrop(frame.t_s, box, rect, crop, region)
 
     def close(self) -> None:
         self.detector.close()
+        if self.landmarker is not None:
+            self.landmarker.close()
 
     def __enter__(self) -> FaceStage:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _oval_square(points: np.ndarray, scale: float) -> tuple[float, float, float]:
+    """(cx, cy, side) of the face oval's bounding square scaled by ``scale``."""
+    x, y, w, h = oval_box(points)
+    return x + w / 2, y + h / 2, scale * max(w, h)

@@ -23,16 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
+from rppg import quality
 from rppg.cache import cache_key, file_identity, load_arrays, save_arrays
 from rppg.config import Config, to_dict
 from rppg.errors import NoFaceError, RppgError
 from rppg.io import Recording, load_dataset
-from rppg.methods import METHODS, roi_of
+from rppg.methods import METHODS
 from rppg.metrics import hr_metrics
 from rppg.model import mask_weights_path
 from rppg.pipeline import analyse, extract_trace
 from rppg.reference import check_coverage, reference_hr, reference_series
-from rppg.trace import ROI_MEANS, Trace
+from rppg.trace import Trace
 
 
 @dataclass
@@ -46,6 +47,9 @@ class Row:
     abs_err_bpm: float = np.nan
     snr_db: float = np.nan
     status: str = "ok"
+    quality: str = "none"
+    """The prediction's quality label (good, fair, poor, none)."""
+    reasons: str = ""
     subject: str = ""
     setup: str = ""
     frames: int = 0
@@ -53,14 +57,30 @@ class Row:
 
 
 @dataclass
+class WindowRow:
+    """One line of ``per_window.csv``: one window of one recording under one method, with
+    the evidence its quality label was made from."""
+
+    recording: str
+    method: str
+    t_s: float
+    hr_true_bpm: float
+    hr_pred_bpm: float
+    abs_err_bpm: float
+    snr_db: float
+    quality: str
+    face_share: float
+    motion: float
+    spread_bpm: float
+
+
+@dataclass
 class RecordingResult:
-    """Rows of one recording plus its heart rate over time (for plots and windowed metrics)."""
+    """Rows of one recording: per method, and per window (plots and windowed metrics)."""
 
     name: str
     rows: list[Row]
-    window_t_s: np.ndarray = field(default_factory=lambda: np.empty(0))
-    window_true_bpm: np.ndarray = field(default_factory=lambda: np.empty(0))
-    window_pred_bpm: dict[str, np.ndarray] = field(default_factory=dict)
+    windows: list[WindowRow] = field(default_factory=list)
 
 
 @dataclass
@@ -77,35 +97,35 @@ class Report:
 # --------------------------------------------------------------------------- traces
 
 
-def trace_key(rec: Recording, cfg: Config, roi: str) -> str:
-    parts: list[object] = [file_identity(rec.video), rec.dataset, to_dict(cfg.face), roi]
-    if roi == "mask":
+def trace_key(rec: Recording, cfg: Config, weighting: str) -> str:
+    parts: list[object] = [file_identity(rec.video), rec.dataset, to_dict(cfg.face), weighting]
+    if weighting == "mask":
         parts.append(file_identity(mask_weights_path(cfg.model.weights)))
     return cache_key("trace", *parts)
 
 
-def load_trace(rec: Recording, cfg: Config, rois: set[str], cache_dir: Path | None) -> Trace:
-    """The recording's RGB traces for ``rois``: from the cache, else extracted in one pass
-    (every region is extracted, the mask's too when weights exist, so that later runs with
-    other methods hit the cache)."""
+def load_trace(rec: Recording, cfg: Config, weightings: set[str], cache_dir: Path | None) -> Trace:
+    """The recording's RGB traces for ``weightings``: from the cache, else extracted in one
+    pass (the mask's too when weights exist, so that later runs with other methods hit the
+    cache)."""
     cached: dict[str, dict] = {}
     if cache_dir is not None:
-        for roi in rois:
-            arrays = load_arrays(cache_dir, trace_key(rec, cfg, roi))
+        for w in weightings:
+            arrays = load_arrays(cache_dir, trace_key(rec, cfg, w))
             if arrays is not None:
-                cached[roi] = arrays
-    if len(cached) == len(rois):
+                cached[w] = arrays
+    if len(cached) == len(weightings):
         first = next(iter(cached.values()))
-        return Trace(first["t_s"], {r: a["rgb"] for r, a in cached.items()}, first["face"].astype(bool))
-    wanted = set(rois) | set(ROI_MEANS)
+        rgb = {w: a["rgb"] for w, a in cached.items()}
+        return Trace(first["t_s"], rgb, first["face"].astype(bool), first["motion"])
+    wanted = set(weightings) | {"uniform"}
     if mask_weights_path(cfg.model.weights).is_file():
         wanted.add("mask")  # the default method: worth its inference cost once, for good
     trace = extract_trace(rec.frames(), cfg, wanted)
     if cache_dir is not None:
-        for roi, rgb in trace.rgb.items():
-            save_arrays(
-                cache_dir, trace_key(rec, cfg, roi), {"t_s": trace.t_s, "face": trace.face, "rgb": rgb}
-            )
+        for w, rgb in trace.rgb.items():
+            arrays = {"t_s": trace.t_s, "face": trace.face, "motion": trace.motion, "rgb": rgb}
+            save_arrays(cache_dir, trace_key(rec, cfg, w), arrays)
     return trace
 
 
@@ -125,9 +145,9 @@ def evaluate_recording(
         truth = rec.truth()
     except RppgError as exc:
         return failed(f"bad ground truth: {exc}")
-    rois = {roi_of(METHODS.get(m), cfg) for m in methods}
+    weightings = {METHODS.get(m).weighting for m in methods}
     try:
-        trace = load_trace(rec, cfg, rois, cache_dir)
+        trace = load_trace(rec, cfg, weightings, cache_dir)
     except NoFaceError as exc:
         return failed(f"no face: {exc}")
     except RppgError as exc:
@@ -154,11 +174,17 @@ def evaluate_recording(
         pred = np.nan if a.hr_bpm is None else a.hr_bpm
         snr = np.nan if a.snr_db is None else a.snr_db
         status = "ok" if np.isfinite(pred) else "no heart rate found"
-        result.rows.append(Row(rec.name, m, hr_true, pred, abs(pred - hr_true), snr, status, **base, **extra))
-        if len(result.window_t_s) == 0:
-            result.window_t_s = a.series.t_s
-            result.window_true_bpm = reference_series(truth, a.t_s, a.fs, cfg.signal)
-        result.window_pred_bpm[m] = a.series.hr_bpm
+        rating = {"quality": a.quality.label, "reasons": "; ".join(a.quality.reasons)}
+        result.rows.append(
+            Row(rec.name, m, hr_true, pred, abs(pred - hr_true), snr, status, **rating, **base, **extra)
+        )
+        true_w = reference_series(truth, a.t_s, a.fs, cfg.signal)
+        evidence = quality.window_evidence(a, trace, cfg.signal.window_s)
+        for t, hr_t, e, r in zip(a.series.t_s, true_w, evidence, a.window_quality, strict=True):
+            result.windows.append(
+                WindowRow(rec.name, m, float(t), hr_t, e.hr_bpm, abs(e.hr_bpm - hr_t), e.snr_db, r.label,
+                          e.face_share, e.motion, e.spread_bpm)
+            )  # fmt: skip
     return result
 
 
@@ -177,7 +203,7 @@ def _evaluate_in_worker(rec, methods, cfg, cache_dir) -> RecordingResult:
 def default_methods(cfg: Config) -> list[str]:
     """Every registered method; ``mask`` only when its weights exist."""
     have_weights = mask_weights_path(cfg.model.weights).is_file()
-    return [m for m in METHODS if METHODS.get(m).roi != "mask" or have_weights]
+    return [m for m in METHODS if METHODS.get(m).weighting != "mask" or have_weights]
 
 
 def evaluate(
@@ -216,37 +242,33 @@ def evaluate(
     return Report(rows, summarise(rows, results, methods), results)
 
 
+GOOD_OR_FAIR = ("good", "fair")
+
+
 def summarise(rows: list[Row], results: list[RecordingResult], methods: list[str]) -> list[dict]:
-    """One metrics dict per method over the rows with status ok, plus windowed figures."""
+    """One metrics dict per method over the rows with status ok, then over those rated good
+    or fair (``*_good_fair``), plus windowed figures likewise."""
+    windows = [w for r in results for w in r.windows]
     table = []
     for m in methods:
         ok = [r for r in rows if r.method == m and r.status == "ok"]
-        entry = {"method": m} | hr_metrics(
-            [r.hr_true_bpm for r in ok], [r.hr_pred_bpm for r in ok], [r.snr_db for r in ok]
-        )
+        entry = {"method": m} | _metrics(ok)
         entry["n_failed"] = sum(1 for r in rows if r.method == m and r.status != "ok")
-        true_w, pred_w = _windows(results, m)
-        w = hr_metrics(true_w, pred_w)
-        for key in ("n", "mae", "rmse", "pearson_r"):
-            entry[f"window_{key}"] = w.get(key, np.nan)
+        kept = [r for r in ok if r.quality in GOOD_OR_FAIR]
+        entry |= {f"{k}_good_fair": v for k, v in _metrics(kept).items() if k in ("n", "mae", "rmse")}
+        ok_names = {r.recording for r in ok}
+        wins = [w for w in windows if w.method == m and w.recording in ok_names]
+        for suffix, chosen in (("", wins), ("_good_fair", [w for w in wins if w.quality in GOOD_OR_FAIR])):
+            both = [w for w in chosen if np.isfinite(w.hr_true_bpm) and np.isfinite(w.hr_pred_bpm)]
+            wm = hr_metrics([w.hr_true_bpm for w in both], [w.hr_pred_bpm for w in both])
+            for key in ("n", "mae", "rmse") + (("pearson_r",) if not suffix else ()):
+                entry[f"window_{key}{suffix}"] = wm.get(key, np.nan)
         table.append(entry)
     return table
 
 
-def _windows(results: list[RecordingResult], method: str) -> tuple[np.ndarray, np.ndarray]:
-    ok_recordings = {
-        row.recording for r in results for row in r.rows if row.method == method and row.status == "ok"
-    }
-    true, pred = [], []
-    for r in results:
-        if r.name in ok_recordings and method in r.window_pred_bpm:
-            t, p = r.window_true_bpm, r.window_pred_bpm[method]
-            keep = np.isfinite(t) & np.isfinite(p)
-            true.append(t[keep])
-            pred.append(p[keep])
-    if not true:
-        return np.empty(0), np.empty(0)
-    return np.concatenate(true), np.concatenate(pred)
+def _metrics(rows: list[Row]) -> dict:
+    return hr_metrics([r.hr_true_bpm for r in rows], [r.hr_pred_bpm for r in rows], [r.snr_db for r in rows])
 
 
 def progress_bar(total: int):

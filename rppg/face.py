@@ -1,9 +1,9 @@
 """Finding, tracking and cropping the face.
 
 Detectors share one interface (``detect(image) -> list[Box]``) and are chosen by name from
-:data:`DETECTORS`: ``mediapipe`` (default; the Tasks FaceDetector with the model shipped
-inside mediapipe <= 0.10.21, or one given by path), ``haar`` (OpenCV's Haar cascade, no
-extra files) and ``none`` (the whole frame is the region, for pre-cropped skin video).
+:data:`DETECTORS`: ``mediapipe`` (default; the Tasks FaceDetector with the model shipped in
+rppg's ``data/``, or one given by path), ``haar`` (OpenCV's Haar cascade, no extra files)
+and ``none`` (the whole frame is the region, for pre-cropped skin video).
 
     tracker = FaceTracker(make_detector(cfg), cfg)
     box = tracker.update(frame.image, frame.t_s)      # smoothed Box in frame pixels, or None
@@ -21,6 +21,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from rppg.assets import asset_path
 from rppg.config import FaceConfig
 from rppg.errors import RppgError
 from rppg.registry import Registry
@@ -72,57 +73,56 @@ def make_detector(cfg: FaceConfig) -> FaceDetector:
 # --------------------------------------------------------------------------- detectors
 
 
-def default_mediapipe_model() -> Path | None:
-    """The short-range face model shipped inside mediapipe (releases up to 0.10.21)."""
+DETECTOR_MODEL = "face_detection_short_range.tflite"
+
+
+def mediapipe_tasks(what: str):
+    """(mediapipe, BaseOptions, vision) of mediapipe's Tasks API, or a one-line error."""
+    quiet_native_logs()
     try:
-        import mediapipe
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
     except ImportError:
-        return None
-    path = Path(mediapipe.__file__).parent / "modules/face_detection/face_detection_short_range.tflite"
-    return path if path.is_file() else None
+        raise RppgError(f"{what} need the mediapipe package (pip install mediapipe)") from None
+    return mp, BaseOptions, vision
+
+
+def mediapipe_image(mp, bgr: np.ndarray):
+    """A BGR uint8 image as the ``mediapipe.Image`` (RGB) the Tasks API takes."""
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(bgr[:, :, ::-1]))
+
+
+def open_task(create, options, model: Path):
+    """``create(options)`` for a Tasks object reading ``model``, with its native start-up
+    banner kept off stderr; a missing or unreadable model is a one-line error."""
+    if not model.is_file():
+        raise RppgError(f"{model}: model file not found")
+    with native_stderr_silenced():
+        try:
+            return create(options)
+        except (RuntimeError, ValueError) as exc:
+            raise RppgError(f"{model}: cannot load the model ({exc})") from None
 
 
 @DETECTORS.register("mediapipe")
 class MediapipeDetector:
-    """mediapipe Tasks FaceDetector (BlazeFace short range), in IMAGE mode."""
+    """mediapipe's Tasks FaceDetector (BlazeFace short range, shipped in data/), IMAGE mode."""
 
     def __init__(self, cfg: FaceConfig) -> None:
-        quiet_native_logs()
-        try:
-            import mediapipe as mp
-            from mediapipe.tasks.python import BaseOptions, vision
-        except ImportError:
-            raise RppgError(
-                "face detector 'mediapipe' needs the mediapipe package "
-                "(pip install 'mediapipe<=0.10.21'), or use --detector haar"
-            ) from None
-        model = Path(cfg.model_path) if cfg.model_path else default_mediapipe_model()
-        if model is None:
-            raise RppgError(
-                "mediapipe ships no face model in this release: install 'mediapipe<=0.10.21', "
-                "give face.model_path a face_detection_short_range.tflite, or use --detector haar"
-            )
-        if not model.is_file():
-            raise RppgError(f"{model}: face model not found")
-        self._mp = mp
+        mp, base_options, vision = mediapipe_tasks("face detector 'mediapipe'")
+        model = Path(cfg.model_path) if cfg.model_path else asset_path(DETECTOR_MODEL)
         options = vision.FaceDetectorOptions(
-            base_options=BaseOptions(model_asset_path=str(model)),
+            base_options=base_options(model_asset_path=str(model)),
             running_mode=vision.RunningMode.IMAGE,
             min_detection_confidence=cfg.min_confidence,
         )
-        with native_stderr_silenced():
-            try:
-                self._detector = vision.FaceDetector.create_from_options(options)
-            except (RuntimeError, ValueError) as exc:
-                raise RppgError(f"{model}: cannot load face model ({exc})") from None
-            self._detector.detect(self._image(np.zeros((64, 64, 3), np.uint8)))  # first-run banner
-
-    def _image(self, bgr: np.ndarray):
-        rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-        return self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        self._mp = mp
+        self._detector = open_task(vision.FaceDetector.create_from_options, options, model)
+        with native_stderr_silenced():  # the first call prints a TFLite banner
+            self.detect(np.zeros((64, 64, 3), np.uint8))
 
     def detect(self, image: np.ndarray) -> list[Box]:
-        result = self._detector.detect(self._image(image))
+        result = self._detector.detect(mediapipe_image(self._mp, image))
         boxes = []
         for det in result.detections:
             b = det.bounding_box
@@ -203,7 +203,7 @@ class FaceTracker:
         due = self._frames_since_detect >= self.cfg.detect_every
         if self.box is None or self._missed or due:
             self._frames_since_detect = 0
-            found = self._detect(image)
+            found = self.find(image)
             if found is not None:
                 self.box = found if self.box is None else self._smooth(self.box, found)
                 self._last_found_t = t_s
@@ -214,7 +214,9 @@ class FaceTracker:
                     self.box = None
         return self.box
 
-    def _detect(self, image: np.ndarray) -> Box | None:
+    def find(self, image: np.ndarray) -> Box | None:
+        """The face in ``image`` now (detector on the reduced image; the one nearest the
+        tracked box if there are several), or None; the tracked box is left as it is."""
         h, w = image.shape[:2]
         scale = min(1.0, self.cfg.detect_width / w)
         small = (

@@ -1,7 +1,7 @@
 """Pulse methods by name: which RGB trace a method reads and how it projects it to a pulse.
 
     method = METHODS.get("pos")
-    pulse = pulse_signal(trace_rgb, fs, method, cfg.signal)   # detrended, band-passed (N,)
+    pulse = pulse_signal(trace.rgb[method.weighting], fs, method, cfg.signal)   # (N,)
 
 Adding a method is one ``register`` call; nothing else in the package lists names.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rppg import signal
-from rppg.config import Config, SignalConfig
+from rppg.config import SignalConfig
 from rppg.registry import Registry
 
 Projection = Callable[[np.ndarray, float, SignalConfig], np.ndarray]
@@ -28,10 +28,12 @@ class Method:
     name: str
     projection: Projection
     """Maps the RGB trace to a pulse."""
-    roi: str | None = None
-    """Which RGB trace it reads (see :mod:`rppg.trace`): ``mask`` for the trained mask; None
-    = the configured region ``face.roi`` (``skin`` or ``box``)."""
+    weighting: str = "uniform"
+    """How the pixels of the face region are weighted into its colour sample (see
+    :mod:`rppg.trace`): ``uniform``, or ``mask`` for the trained skin mask."""
     description: str = ""
+    colour: bool = True
+    """Whether the method needs the colour channels to differ (all but GREEN)."""
 
 
 METHODS: Registry[Method] = Registry("method")
@@ -42,19 +44,14 @@ def register(method: Method) -> Method:
     return method
 
 
-register(Method("mask", signal.pos, roi="mask", description="trained skin mask + POS"))
+register(Method("mask", signal.pos, "mask", "trained skin mask inside the face region, then POS"))
 register(Method("pos", signal.pos, description="plane orthogonal to skin (Wang 2017)"))
 register(Method("chrom", signal.chrom, description="chrominance (de Haan 2013)"))
-register(Method("green", signal.green, description="green channel (Verkruysse 2008)"))
+register(Method("green", signal.green, description="green channel (Verkruysse 2008)", colour=False))
 register(Method("ica", signal.ica, description="independent component analysis (Poh 2010)"))
 register(Method("lgi", signal.lgi, description="local group invariance (Pilz 2018)"))
 register(Method("pbv", signal.pbv, description="blood-volume pulse signature (de Haan 2014)"))
 register(Method("omit", signal.omit, description="orthogonal matrix image transform (Casado 2023)"))
-
-
-def roi_of(method: Method, cfg: Config) -> str:
-    """The RGB trace (region of interest) that ``method`` reads under ``cfg``."""
-    return method.roi or cfg.face.roi
 
 
 def pulse_signal(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np.ndarray:

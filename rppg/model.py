@@ -103,6 +103,8 @@ def masked_rgb(
     """
     if size is not None:
         crops = downscale(crops, size)
+        if gate is not None and gate.shape[1:] != (size, size):
+            gate = np.stack([cv2.resize(g, (size, size), interpolation=cv2.INTER_AREA) for g in gate])
     rgb = crops[..., ::-1].astype(np.float32) * np.float32(1 / 255)
     masks = net(normalise(rgb))
     weights = masks if gate is None else masks * gate

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rppg import signal
+from rppg import quality, signal
 from rppg.config import Config
 from rppg.errors import NoFaceError, RppgError
 from rppg.io import FrameSource, open_source
-from rppg.methods import METHODS, Method, pulse_signal, roi_of
+from rppg.methods import METHODS, Method, pulse_signal
+from rppg.quality import Rating
 from rppg.trace import Trace, TraceBuilder
 
 
@@ -35,24 +36,25 @@ class Analysis:
     pulse: np.ndarray
     """Band-passed pulse, (M,)."""
     hr_bpm: float | None
-    """Whole-recording heart rate (bpm), comparable with rPPG-Toolbox tables."""
+    """Whole-recording heart rate (bpm): the median of the windows' (``signal.whole``)."""
     snr_db: float | None
     series: signal.HrSeries
     """Heart rate over sliding windows."""
+    quality: Rating
+    """How far to trust ``hr_bpm``: label and reasons (see :mod:`rppg.quality`)."""
+    window_quality: list[Rating]
+    """One rating per window of ``series``."""
 
 
 def pulse_of(
-    trace: Trace, method: Method | str, cfg: Config, name: str = "", roi: str | None = None
+    trace: Trace, method: Method | str, cfg: Config, name: str = ""
 ) -> tuple[Method, np.ndarray, np.ndarray, float]:
-    """The method, uniform times (M,), band-passed pulse (M,) and rate (Hz) of ``trace``.
-
-    ``roi`` picks the trace's region (default: the method's, see :func:`methods.roi_of`);
+    """The method, uniform times (M,), band-passed pulse (M,) and rate (Hz) of ``trace``;
     ``name`` labels errors (no face, too short)."""
     m = METHODS.get(method) if isinstance(method, str) else method
-    roi = roi or roi_of(m, cfg)
-    if roi not in trace.rgb:
-        raise ValueError(f"trace has no '{roi}' samples for method {m.name}")
-    rgb = trace.rgb[roi]
+    if m.weighting not in trace.rgb:
+        raise ValueError(f"trace has no '{m.weighting}' samples for method {m.name}")
+    rgb = trace.rgb[m.weighting]
     sig = cfg.signal
     valid = np.isfinite(rgb).all(axis=1)
     if valid.sum() < 2:
@@ -69,21 +71,21 @@ def pulse_of(
     return m, t_u, pulse_signal(rgb_u, fs, m, sig), fs
 
 
-def analyse(
-    trace: Trace, method: Method | str, cfg: Config, name: str = "", roi: str | None = None
-) -> Analysis:
+def analyse(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> Analysis:
     """Pulse and heart rate (whole recording and sliding windows) of ``trace`` by ``method``."""
-    m, t_u, pulse, fs = pulse_of(trace, method, cfg, name, roi)
-    hr, snr = signal.estimate_hr(pulse, fs, cfg.signal)
-    series = signal.windowed_hr(pulse, fs, cfg.signal, t0_s=float(t_u[0]))
-    return Analysis(m.name, fs, t_u, pulse, hr, snr, series)
+    m, t_u, pulse, fs = pulse_of(trace, method, cfg, name)
+    hr, snr, series = signal.recording_hr(pulse, fs, cfg.signal, t0_s=float(t_u[0]))
+    a = Analysis(m.name, fs, t_u, pulse, hr, snr, series, Rating("none"), [])
+    a.window_quality = quality.rate_windows(a, trace, cfg)
+    a.quality = quality.rate_recording(a, trace, cfg, needs_colour=m.colour)
+    return a
 
 
-def extract_trace(source: FrameSource, cfg: Config, rois: set[str]) -> Trace:
-    """Stream ``source`` through face tracking into a :class:`Trace` (source closed after)."""
-    with source, TraceBuilder.from_config(cfg, rois) as builder:
-        for frame in source:
-            builder.add(frame)
+def extract_trace(source: FrameSource, cfg: Config, weightings: set[str]) -> Trace:
+    """Stream ``source`` through the face stage into a :class:`Trace` (source closed after)."""
+    with source, TraceBuilder.from_config(cfg, weightings) as builder:
+        for fc in builder.face.crops(source):
+            builder.add_crop(fc)
         trace = builder.finish()
     if trace.frames == 0:
         raise RppgError(f"{source.name}: no frames could be decoded (empty or truncated video)")
@@ -118,6 +120,20 @@ class ProcessResult:
     def fps(self) -> float:
         return signal.frame_rate(self.trace.t_s)
 
+    @property
+    def quality(self) -> str:
+        return self.analysis.quality.label
+
+    @property
+    def warnings(self) -> list[str]:
+        """What makes the heart rate less than good, and where the face was missing."""
+        out = list(self.analysis.quality.reasons)
+        gaps = quality.face_gaps(self.trace.t_s, self.trace.face)
+        if gaps:
+            spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps[:5]) + (", ..." if len(gaps) > 5 else "")
+            out.append(f"no face at {spans}")
+        return out
+
     def summary(self) -> dict:
         """The JSON object of the CLI contract (``rppg process --json``)."""
         s = self.analysis.series
@@ -131,9 +147,11 @@ class ProcessResult:
             "duration_s": round(self.duration_s, 4),
             "face_ratio": round(self.trace.face_ratio, 4),
             "seconds": round(self.seconds, 3),
+            "quality": self.quality,
+            "warnings": self.warnings,
             "hr_series": [
-                {"t_s": round(float(t), 3), "hr_bpm": _num(h), "snr_db": _num(q)}
-                for t, h, q in zip(s.t_s, s.hr_bpm, s.snr_db, strict=False)
+                {"t_s": round(float(t), 3), "hr_bpm": _num(h), "snr_db": _num(q), "quality": r.label}
+                for t, h, q, r in zip(s.t_s, s.hr_bpm, s.snr_db, self.analysis.window_quality, strict=True)
             ],
         }
 
@@ -159,6 +177,6 @@ def process_video(
     m = METHODS.get(method or cfg.method)
     start = time.perf_counter()
     source = video if isinstance(video, FrameSource) else open_source(video, fps=fps)
-    trace = extract_trace(source, cfg, {roi_of(m, cfg)})
+    trace = extract_trace(source, cfg, {m.weighting})
     analysis = analyse(trace, m, cfg, name=source.name)
     return ProcessResult(source.name, m.name, trace, analysis, time.perf_counter() - start)

@@ -47,12 +47,12 @@ def truth_pulse(
 
 
 def reference_hr(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig) -> float:
-    """True heart rate (bpm) over [t0, t1] s: the spectral estimate of the ground-truth wave
-    (as for the prediction), or the mean device HR where there is no wave; NaN if neither."""
+    """True heart rate (bpm) over [t0, t1] s: the ground-truth wave read as the prediction
+    is (:func:`rppg.signal.recording_hr`), or the mean device HR where there is no wave."""
     pulse = truth_pulse(truth, t0, t1, sig)
     if pulse is not None:
         _, wave, fs = pulse
-        hr, _ = signal.estimate_hr(wave, fs, sig)
+        hr, _, _ = signal.recording_hr(wave, fs, sig)
         return np.nan if hr is None else hr
     inside = (truth.t_s >= t0) & (truth.t_s <= t1)
     return float(truth.hr_bpm[inside].mean()) if inside.any() else np.nan

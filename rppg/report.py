@@ -161,15 +161,15 @@ def write_process_outputs(result: ProcessResult, out: Path) -> None:
     write_csv(out / "hr.csv", ["t_s", "hr_bpm", "snr_db"], zip(s.t_s, s.hr_bpm, s.snr_db, strict=True))
     trace = result.trace
     header, cols = ["t_s", "face"], [trace.t_s, trace.face.astype(int)]
-    for roi, rgb in trace.rgb.items():
-        header += [f"{roi}_r", f"{roi}_g", f"{roi}_b"]
+    for w, rgb in trace.rgb.items():
+        header += [f"{w}_r", f"{w}_g", f"{w}_b"]
         cols += [rgb[:, 0], rgb[:, 1], rgb[:, 2]]
     write_csv(out / "trace.csv", header, zip(*cols, strict=True))
     a = result.analysis
     write_csv(out / "pulse.csv", ["t_s", "pulse"], zip(a.t_s, a.pulse, strict=True))
     plot_process(result, out / "plot.png")
     if trace.mean_mask is not None:
-        write_mask_images(trace.mean_mask, trace.mean_crop, out)
+        write_mask_images(trace.mean_mask, trace.mean_region, trace.mean_crop, out)
 
 
 def plot_process(result: ProcessResult, path: Path) -> None:
@@ -196,19 +196,27 @@ def plot_process(result: ProcessResult, path: Path) -> None:
         axes[3].set(title="heart rate over time", xlabel="time (s)", ylabel="bpm")
 
 
-def write_mask_images(mean_mask: np.ndarray, mean_crop: np.ndarray, out: Path) -> None:
-    """``mask.png`` (the mean mask, grey) and ``mask_overlay.png`` (crop with mask in red)."""
+def write_mask_images(
+    mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray, out: Path
+) -> None:
+    """``mask.png`` (the mean mask, grey) and ``mask_overlay.png`` (the mean crop with the
+    mask inside the region as a heat map and the region's outline)."""
     import cv2
 
     size = 288
     mask8 = (np.clip(mean_mask, 0, 1) * 255).astype(np.uint8)
     cv2.imwrite(str(out / "mask.png"), cv2.resize(mask8, (size, size), interpolation=cv2.INTER_NEAREST))
-    heat = cv2.applyColorMap(mask8, cv2.COLORMAP_JET)
-    heat = cv2.resize(heat, mean_crop.shape[1::-1], interpolation=cv2.INTER_LINEAR)
-    overlay = cv2.addWeighted(mean_crop, 0.55, heat, 0.45, 0)
-    cv2.imwrite(
-        str(out / "mask_overlay.png"), cv2.resize(overlay, (size, size), interpolation=cv2.INTER_LINEAR)
+    crop = cv2.resize(mean_crop, (size, size), interpolation=cv2.INTER_LINEAR)
+    heat = cv2.resize(
+        cv2.applyColorMap(mask8, cv2.COLORMAP_JET), (size, size), interpolation=cv2.INTER_LINEAR
     )
+    region = cv2.resize(mean_region.astype(np.float32), (size, size), interpolation=cv2.INTER_LINEAR)
+    alpha = (0.55 * np.clip(region, 0, 1))[..., None]
+    overlay = (crop * (1 - alpha) + heat * alpha).astype(np.uint8)
+    edge = (region >= 0.5).astype(np.uint8)
+    contours, _ = cv2.findContours(edge, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    cv2.drawContours(overlay, contours, -1, (255, 255, 255), 1, cv2.LINE_AA)
+    cv2.imwrite(str(out / "mask_overlay.png"), overlay)
 
 
 # --------------------------------------------------------------------------- rppg evaluate
@@ -218,12 +226,16 @@ ROW_FORMAT = ".4f"
 
 
 def write_evaluation(report: Report, out: Path) -> None:
-    """``per_video.csv``, ``metrics.csv``, a Bland-Altman plot per method and an HR-over-time
-    plot per recording."""
+    """``per_video.csv``, ``per_window.csv``, ``metrics.csv``, a Bland-Altman plot per method
+    and an HR-over-time plot per recording."""
     from dataclasses import asdict
 
-    rows = [asdict(r) for r in report.rows]
-    write_csv(out / "per_video.csv", list(rows[0]) if rows else [], rows, ROW_FORMAT)
+    for name, items in (
+        ("per_video", report.rows),
+        ("per_window", [w for r in report.results for w in r.windows]),
+    ):
+        rows = [asdict(x) for x in items]
+        write_csv(out / f"{name}.csv", list(rows[0]) if rows else [], rows, ROW_FORMAT)
     extra = [k for k in (report.metrics[0] if report.metrics else {}) if k not in METRIC_COLUMNS]
     write_csv(out / "metrics.csv", METRIC_COLUMNS + extra, report.metrics, ROW_FORMAT)
     for m in report.metrics:
@@ -231,7 +243,7 @@ def write_evaluation(report: Report, out: Path) -> None:
     folder = out / "hr_over_time"
     folder.mkdir(exist_ok=True)
     for r in report.results:
-        if len(r.window_t_s):
+        if r.windows:
             plot_hr_over_time(r, folder / f"hr_{safe_name(r.name)}.png")
 
 
@@ -262,11 +274,14 @@ def plot_bland_altman(report: Report, method: str, path: Path) -> None:
 
 def plot_hr_over_time(result, path: Path) -> None:
     """One recording's windowed heart rate: ground truth and every method."""
+    methods = list(dict.fromkeys(w.method for w in result.windows))
+    first = [w for w in result.windows if w.method == methods[0]]
     with figure(path, size=(7, 3.5), dpi=60) as (fig, ax):
         fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.14)
-        ax.plot(result.window_t_s, result.window_true_bpm, "k-", lw=2, label="ground truth")
-        for m, hr in result.window_pred_bpm.items():
-            ax.plot(result.window_t_s, hr, marker=".", lw=1, label=m)
+        ax.plot([w.t_s for w in first], [w.hr_true_bpm for w in first], "k-", lw=2, label="ground truth")
+        for m in methods:
+            mine = [w for w in result.windows if w.method == m]
+            ax.plot([w.t_s for w in mine], [w.hr_pred_bpm for w in mine], marker=".", lw=1, label=m)
         ax.set(title=result.name, xlabel="time (s)", ylabel="heart rate (bpm)")
         ax.legend(fontsize="small")
 
@@ -302,16 +317,18 @@ def format_table(report: Report) -> str:
 
 
 def plot_training_curves(log_path: Path, path: Path) -> None:
-    """Training loss and validation MAE (mask and box-mean baseline) per epoch."""
+    """Training loss and validation MAE (mask, and uniform weights in the same region) per epoch."""
     import csv
 
     with open(log_path, newline="") as f:
         log = list(csv.DictReader(f))
-    col = {k: [float(r[k]) for r in log] for k in ("epoch", "train_loss", "val_mae_bpm", "box_val_mae_bpm")}
+    col = {
+        k: [float(r[k]) for r in log] for k in ("epoch", "train_loss", "val_mae_bpm", "uniform_val_mae_bpm")
+    }
     with figure(path, cols=2, size=(10, 3.5), dpi=70, constrained_layout=True) as (_, (a, b)):
         a.plot(col["epoch"], col["train_loss"], marker=".")
         a.set(title="training loss", xlabel="epoch")
         b.plot(col["epoch"], col["val_mae_bpm"], marker=".", label="mask")
-        b.plot(col["epoch"], col["box_val_mae_bpm"], ls="--", label="box mean (uniform mask)")
+        b.plot(col["epoch"], col["uniform_val_mae_bpm"], ls="--", label="uniform weights in the region")
         b.set(title="validation heart-rate MAE", xlabel="epoch", ylabel="bpm")
         b.legend()

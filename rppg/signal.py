@@ -325,13 +325,41 @@ def peak_frequency(spec: Spectrum, band_hz: tuple[float, float] = _DEFAULTS.band
     idx = np.flatnonzero((f >= band_hz[0]) & (f <= band_hz[1]))
     if len(idx) < 3 or not np.isfinite(p[idx]).all() or p[idx].max() <= 0:
         return None
-    k = idx[np.argmax(p[idx])]
+    return _refine(spec, int(idx[np.argmax(p[idx])]), idx)
+
+
+def _refine(spec: Spectrum, k: int, idx: np.ndarray) -> float:
+    """Bin ``k``'s frequency moved to the vertex of the parabola through it and its
+    neighbours (not past the ends of the searched bins ``idx``)."""
+    f, p = spec.freqs_hz, spec.power
     if k in (idx[0], idx[-1]):
         return float(f[k])
     a, b, c = p[k - 1], p[k], p[k + 1]
     denom = a - 2 * b + c
     shift = 0.5 * (a - c) / denom if denom != 0 else 0.0
     return float(f[k] + np.clip(shift, -0.5, 0.5) * (f[1] - f[0]))
+
+
+def subharmonic(
+    spec: Spectrum, f0_hz: float, band_hz: tuple[float, float], tolerance_hz: float, ratio: float
+):
+    """The harmonic guard: the frequency (Hz) of a spectral peak within ``tolerance_hz`` of
+    ``f0_hz / 2``, inside the band, holding at least ``ratio`` of the power at ``f0_hz``; None
+    if there is none. A pulse's first harmonic, or a flicker that doubles it, can outgrow the
+    fundamental; a real heart rate at f0 rarely has such a peak at half of it."""
+    f, p = spec.freqs_hz, spec.power
+    half = f0_hz / 2
+    if half < band_hz[0]:
+        return None
+    idx = np.flatnonzero(np.abs(f - half) <= tolerance_hz)
+    if len(idx) < 3:
+        return None
+    k = int(idx[np.argmax(p[idx])])
+    is_peak = 0 < k < len(p) - 1 and p[k] >= p[k - 1] and p[k] >= p[k + 1]
+    at_f0 = p[int(np.argmin(np.abs(f - f0_hz)))]
+    if not is_peak or p[k] < ratio * at_f0:
+        return None
+    return _refine(spec, k, idx)
 
 
 def snr_db(
@@ -355,12 +383,15 @@ def snr_db(
 def estimate_hr(
     pulse: np.ndarray, fs: float, sig: SignalConfig | None = None
 ) -> tuple[float | None, float | None]:
-    """Heart rate (bpm) and SNR (dB) of a pulse (N,) from its spectral peak in ``sig.band_hz``."""
+    """Heart rate (bpm) and SNR (dB) of a pulse (N,) from its spectral peak in ``sig.band_hz``,
+    after the harmonic guard (:func:`subharmonic`) when ``sig.harmonic_guard`` is on."""
     sig = sig or _DEFAULTS
     spec = spectrum(pulse, fs, sig.resolution_hz)
     f0 = peak_frequency(spec, sig.band_hz)
     if f0 is None:
         return None, None
+    if sig.harmonic_guard:
+        f0 = subharmonic(spec, f0, sig.band_hz, sig.snr_tolerance_hz, sig.harmonic_ratio) or f0
     return 60.0 * f0, snr_db(spec, f0, sig.band_hz, sig.snr_tolerance_hz)
 
 
@@ -407,3 +438,38 @@ def windowed_hr(
         hr[i] = np.nan if h is None else h
         snr[i] = np.nan if s is None else s
     return HrSeries(t0_s + (ends - 1) / fs, hr, snr)
+
+
+def _median_of_windows(pulse: np.ndarray, fs: float, sig: SignalConfig, series: HrSeries):
+    ok = np.isfinite(series.hr_bpm)
+    if not ok.any():
+        return None, None
+    snr = series.snr_db[ok & np.isfinite(series.snr_db)]
+    return float(np.median(series.hr_bpm[ok])), float(np.median(snr)) if len(snr) else None
+
+
+def _periodogram(pulse: np.ndarray, fs: float, sig: SignalConfig, series: HrSeries):
+    return estimate_hr(pulse, fs, sig)
+
+
+WHOLE_ESTIMATES = {"median": _median_of_windows, "periodogram": _periodogram}
+"""How a whole recording's rate is read (``signal.whole``): ``median``, the median of the
+windows' rates and SNRs (robust to windows spoilt by motion or noise); or ``periodogram``,
+the peak of one spectrum of the whole pulse (as rPPG-Toolbox's tables do)."""
+
+
+def recording_hr(
+    pulse: np.ndarray, fs: float, sig: SignalConfig | None = None, t0_s: float = 0.0
+) -> tuple[float | None, float | None, HrSeries]:
+    """Whole-recording heart rate (bpm), SNR (dB) and the windows' series of a pulse (N,),
+    the whole read from the windows as ``sig.whole`` says."""
+    sig = sig or _DEFAULTS
+    series = windowed_hr(pulse, fs, sig, t0_s)
+    try:
+        whole = WHOLE_ESTIMATES[sig.whole]
+    except KeyError:
+        raise ValueError(
+            f"unknown signal.whole {sig.whole!r} (choose from: {', '.join(WHOLE_ESTIMATES)})"
+        ) from None
+    hr, snr = whole(pulse, fs, sig, series)
+    return hr, snr, series

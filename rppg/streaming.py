@@ -21,7 +21,7 @@ from rppg import signal
 from rppg.config import Config
 from rppg.errors import RppgError
 from rppg.io.frames import Frame
-from rppg.methods import METHODS, Method, roi_of
+from rppg.methods import METHODS, Method
 from rppg.pipeline import pulse_of
 from rppg.trace import FrameSample, TraceBuilder
 
@@ -62,7 +62,7 @@ class StreamingEstimator:
     def from_config(cls, cfg: Config, method: str | None = None) -> StreamingEstimator:
         m = METHODS.get(method or cfg.method)
         history = cfg.signal.window_s + MARGIN_S
-        builder = TraceBuilder.from_config(cfg, {roi_of(m, cfg)}, live=True, history_s=history)
+        builder = TraceBuilder.from_config(cfg, {m.weighting}, live=True, history_s=history)
         return cls(builder, m, cfg)
 
     def reset(self) -> None:

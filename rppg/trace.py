@@ -1,15 +1,15 @@
-"""From face crops to RGB traces: one colour sample per frame and region of interest.
+"""From face crops to RGB traces: one colour sample per frame and weighting.
 
-    builder = TraceBuilder.from_config(cfg, rois={"box", "mask"})
-    for frame in source:
-        builder.add(frame)                 # the face stage, then the colour samples
-    trace = builder.finish()               # Trace(t_s (N,), rgb {"box": (N, 3), ...}, face (N,))
+    builder = TraceBuilder.from_config(cfg, weightings={"uniform", "mask"})
+    for fc in builder.face.crops(source):
+        builder.add_crop(fc)               # or builder.add(frame) one frame at a time (live)
+    trace = builder.finish()               # Trace(t_s (N,), rgb {"uniform": (N, 3), ...}, face (N,))
 
-Regions of interest: ``box`` is the plain mean of the face crop (a uniform mask); ``skin``
-the mean of the crop's skin-coloured pixels (YCrCb thresholds, the classic methods' region);
-``mask`` the trained skin mask's weighted mean (see :mod:`rppg.model`). Frames without a
-face give NaN samples. The stages are injected (``TraceBuilder(rois, face=..., net=...)``),
-so that a test or a caller with its own crops (training) can swap one without the others.
+The face stage says which crop pixels count (``FaceCrop.region``, the gate); a weighting
+says how much each counts inside it: ``uniform`` (all equally: the classic methods) or
+``mask`` (the trained skin mask, the seed idea: :mod:`rppg.model`). Frames without a face give
+NaN samples. The stages are injected (``TraceBuilder(weightings, face=..., net=...)``), so a
+test or a caller with crops of its own (training) can swap one without the others.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from rppg.config import Config
@@ -25,37 +24,17 @@ from rppg.crops import FaceCrop, FaceStage
 from rppg.io.frames import Frame
 from rppg.model import MaskNet, load_mask_model, masked_rgb
 
-# Skin colour in OpenCV's YCrCb (Y, Cr, Cb), after Chai & Ngan (1999): wide enough for dark
-# and light skin, narrow enough to drop hair, eyes and most backgrounds.
-SKIN_YCRCB_LO = np.array([0, 133, 77], np.uint8)
-SKIN_YCRCB_HI = np.array([255, 173, 127], np.uint8)
-MIN_SKIN_FRACTION = 0.02
-"""Below this share of skin pixels in a crop, the whole crop's mean is used instead."""
+WEIGHTINGS = ("uniform", "mask")
 
 
-def box_mean(crop: np.ndarray) -> np.ndarray:
-    """Plain mean colour of a BGR crop, as RGB (3,)."""
-    b, g, r, _ = cv2.mean(crop)
-    return np.array([r, g, b])
-
-
-def skin_pixels(crop: np.ndarray) -> np.ndarray:
-    """uint8 mask (H, W), 255 where a BGR crop's pixel has skin colour."""
-    return cv2.inRange(cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb), SKIN_YCRCB_LO, SKIN_YCRCB_HI)
-
-
-def skin_mean(crop: np.ndarray) -> np.ndarray:
-    """Mean colour (RGB, (3,)) of a BGR crop's skin-coloured pixels (all pixels if too few)."""
-    mask = skin_pixels(crop)
-    if cv2.countNonZero(mask) < MIN_SKIN_FRACTION * mask.size:
-        return box_mean(crop)
-    b, g, r, _ = cv2.mean(crop, mask=mask)
-    return np.array([r, g, b])
-
-
-ROI_MEANS = {"box": box_mean, "skin": skin_mean}
-"""Regions computed per crop right away; ``mask`` runs batched through the network."""
-ROIS = (*ROI_MEANS, "mask")
+def region_mean(crop: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Region-weighted mean colour of a BGR crop (H, W, 3) as RGB (3,); NaN if the region
+    is empty."""
+    total = float(region.sum())
+    if total <= 1e-6:
+        return np.full(3, np.nan)
+    bgr = np.tensordot(region, crop, axes=([0, 1], [0, 1])) / total
+    return bgr[::-1].astype(float)
 
 
 @dataclass
@@ -65,14 +44,18 @@ class Trace:
     t_s: np.ndarray
     """Frame times (s), shape (N,)."""
     rgb: dict[str, np.ndarray]
-    """Mean colour per region of interest, RGB in [0, 255], shape (N, 3); NaN without a face."""
+    """Mean colour per weighting, RGB in [0, 255], shape (N, 3); NaN without a face."""
     face: np.ndarray
-    """Whether a face was tracked in each frame, bool (N,)."""
-    mean_mask: np.ndarray | None = None
-    """Mean skin mask over the recording, (s, s) in (0, 1) at the model's input size; None
-    without ``mask``."""
+    """Whether a face was found in each frame, bool (N,)."""
+    motion: np.ndarray | None = None
+    """Face movement per frame: the face box centre's displacement since the previous frame
+    over the box's size, (N,); NaN without a face."""
     mean_crop: np.ndarray | None = None
-    """Mean face crop over the recording, (crop, crop, 3) BGR uint8; None without ``mask``."""
+    """Mean face crop over the recording, (s, s, 3) BGR uint8 (for the pictures)."""
+    mean_region: np.ndarray | None = None
+    """Mean region (s, s) in [0, 1]."""
+    mean_mask: np.ndarray | None = None
+    """Mean skin mask (s, s) in (0, 1) at the model's input size; None without ``mask``."""
 
     @property
     def frames(self) -> int:
@@ -85,7 +68,7 @@ class Trace:
 
 @dataclass
 class FrameSample:
-    """What one frame contributed: its face and colour per region (None without face)."""
+    """What one frame contributed: its face and colour per weighting (None without face)."""
 
     face: FaceCrop
     rgb: dict[str, np.ndarray | None] = field(default_factory=dict)
@@ -104,21 +87,21 @@ class TraceBuilder:
 
     def __init__(
         self,
-        rois: set[str] | frozenset[str],
+        weightings: set[str] | frozenset[str],
         face: FaceStage | None = None,
         net: MaskNet | None = None,
         input_size: int = 36,
         batch_size: int = 64,
         history_s: float | None = None,
     ) -> None:
-        unknown = set(rois) - set(ROIS)
+        unknown = set(weightings) - set(WEIGHTINGS)
         if unknown:
-            raise ValueError(f"unknown regions {sorted(unknown)} (known: {ROIS})")
-        if "mask" in rois and net is None:
-            raise ValueError("the 'mask' region needs a mask network")
+            raise ValueError(f"unknown weightings {sorted(unknown)} (known: {WEIGHTINGS})")
+        if "mask" in weightings and net is None:
+            raise ValueError("the 'mask' weighting needs a mask network")
         if history_s is not None and batch_size != 1:
             raise ValueError("a bounded history needs per-frame mask inference (batch_size=1)")
-        self.rois = set(rois)
+        self.weightings = set(weightings)
         self.face = face
         self.net = net
         self.input_size = input_size
@@ -128,27 +111,33 @@ class TraceBuilder:
 
     @classmethod
     def from_config(
-        cls, cfg: Config, rois: set[str] | frozenset[str], live: bool = False, history_s: float | None = None
+        cls,
+        cfg: Config,
+        weightings: set[str] | frozenset[str],
+        live: bool = False,
+        history_s: float | None = None,
     ) -> TraceBuilder:
         """The builder with the configured face stage and, for ``mask``, the configured
         weights; ``live`` runs the mask per frame."""
-        net = load_mask_model(cfg.model.weights) if "mask" in rois else None
+        net = load_mask_model(cfg.model.weights) if "mask" in weightings else None
         batch = 1 if live else cfg.model.batch_size
-        return cls(rois, FaceStage.from_config(cfg.face), net, cfg.model.input_size, batch, history_s)
+        return cls(weightings, FaceStage.from_config(cfg.face), net, cfg.model.input_size, batch, history_s)
 
     def reset(self) -> None:
         if self.face is not None:
             self.face.reset()
         self._t: deque[float] = deque()
         self._face: deque[bool] = deque()
-        self._rgb: dict[str, deque[np.ndarray]] = {r: deque() for r in self.rois}
-        self._pending: list[tuple[int, np.ndarray]] = []
-        self._mask_sum = None
-        self._crop_sum = None
+        self._motion: deque[float] = deque()
+        self._rgb: dict[str, deque[np.ndarray]] = {w: deque() for w in self.weightings}
+        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._last_box = None
+        self._sums: dict[str, np.ndarray] = {}
         self._n_crops = 0
+        self._n_masks = 0
 
     def add(self, frame: Frame) -> FrameSample:
-        """Find the face in ``frame`` and record its colour samples."""
+        """Find the face in ``frame`` (live: one frame at a time) and record its samples."""
         if self.face is None:
             raise ValueError("this builder has no face stage: use add_crop")
         return self.add_crop(self.face(frame))
@@ -157,50 +146,60 @@ class TraceBuilder:
         """Record the colour samples of one frame's face crop."""
         self._t.append(fc.t_s)
         self._face.append(fc.found)
+        self._motion.append(self._movement(fc))
         sample = FrameSample(fc)
         if self.history_s is not None:
             self._forget_before(fc.t_s - self.history_s)
         nan = np.full(3, np.nan)
         if not fc.found:
-            for r in self.rois:
-                self._rgb[r].append(nan)
+            for w in self.weightings:
+                self._rgb[w].append(nan)
             return sample
-        for roi, mean in ROI_MEANS.items():
-            if roi in self.rois:
-                sample.rgb[roi] = mean(fc.crop)
-                self._rgb[roi].append(sample.rgb[roi])
-        if "mask" in self.rois:
-            self._accumulate_crop(fc.crop)  # the mean crop only serves the mask pictures
+        self._accumulate("crop", fc.crop)
+        self._accumulate("region", fc.region)
+        self._n_crops += 1
+        if "uniform" in self.weightings:
+            sample.rgb["uniform"] = region_mean(fc.crop, fc.region)
+            self._rgb["uniform"].append(sample.rgb["uniform"])
+        if "mask" in self.weightings:
             self._rgb["mask"].append(nan)  # filled in when its batch runs
-            self._pending.append((len(self._t) - 1, fc.crop))
+            self._pending.append((len(self._t) - 1, fc.crop, fc.region))
             if len(self._pending) >= self.batch_size:
                 sample.rgb["mask"], sample.mask = self._flush()
         return sample
+
+    def _movement(self, fc: FaceCrop) -> float:
+        last, self._last_box = self._last_box, fc.box
+        if fc.box is None or last is None:
+            return np.nan
+        (x0, y0), (x1, y1) = last.center, fc.box.center
+        return float(np.hypot(x1 - x0, y1 - y0) / max(fc.box.w, fc.box.h, 1e-9))
 
     def _forget_before(self, t_s: float) -> None:
         while self._t and self._t[0] < t_s:
             self._t.popleft()
             self._face.popleft()
+            self._motion.popleft()
             for values in self._rgb.values():
                 values.popleft()
 
-    def _accumulate_crop(self, crop: np.ndarray) -> None:
-        if self._crop_sum is None:
-            self._crop_sum = np.zeros(crop.shape, np.float64)
-        self._crop_sum += crop
-        self._n_crops += 1
+    def _accumulate(self, name: str, value: np.ndarray) -> None:
+        if name not in self._sums:
+            self._sums[name] = np.zeros(value.shape, np.float64)
+        self._sums[name] += value
 
     def _flush(self) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
         """Run the mask on pending crops; returns the last crop's (rgb, mask)."""
         if not self._pending:
             return None, None
-        idx = [i for i, _ in self._pending]
-        crops = np.stack([c for _, c in self._pending])
-        rgb, masks = masked_rgb(self.net, crops, self.input_size)
+        idx = [i for i, _, _ in self._pending]
+        crops = np.stack([c for _, c, _ in self._pending])
+        gates = np.stack([g for _, _, g in self._pending])
+        rgb, masks = masked_rgb(self.net, crops, self.input_size, gates)
         for i, value in zip(idx, rgb, strict=True):
             self._rgb["mask"][i] = value
-        total = masks.sum(axis=0)
-        self._mask_sum = total if self._mask_sum is None else self._mask_sum + total
+        self._accumulate("mask", masks.sum(axis=0))
+        self._n_masks += len(masks)
         self._pending = []
         return rgb[-1], masks[-1]
 
@@ -208,12 +207,15 @@ class TraceBuilder:
         """The trace of everything added so far."""
         self._flush()
         n = max(self._n_crops, 1)
+        sums = self._sums
         return Trace(
             t_s=np.asarray(self._t, dtype=float),
-            rgb={r: np.asarray(v, dtype=float).reshape(-1, 3) for r, v in self._rgb.items()},
+            rgb={w: np.asarray(v, dtype=float).reshape(-1, 3) for w, v in self._rgb.items()},
             face=np.asarray(self._face, dtype=bool),
-            mean_mask=None if self._mask_sum is None else self._mask_sum / n,
-            mean_crop=None if self._crop_sum is None else (self._crop_sum / n).astype(np.uint8),
+            motion=np.asarray(self._motion, dtype=float),
+            mean_crop=(sums["crop"] / n).astype(np.uint8) if "crop" in sums else None,
+            mean_region=sums["region"] / n if "region" in sums else None,
+            mean_mask=sums["mask"] / max(self._n_masks, 1) if "mask" in sums else None,
         )
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ ground-truth pulse at frame times), the differentiable chain (mask -> weighted m
 validation, checkpoints and logs.
 
     result = train(load_config("configs/train.yaml"), out="runs/mask")
-    result.best_val_mae_bpm, result.box_val_mae_bpm
+    result.best_val_mae_bpm, result.uniform_val_mae_bpm
 
 Subject-disjoint split; seeded (clip sampling and augmentation are re-seeded from
 (seed, epoch), so a resumed run continues exactly as an uninterrupted one); AdamW with
@@ -25,6 +25,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -54,6 +55,8 @@ class CropSet:
     """Frame times (s), (N,)."""
     crops: np.ndarray
     """BGR uint8 face crops (N, s, s, 3) at the mask model's input size (blank without face)."""
+    regions: np.ndarray
+    """The face stage's region over each crop, uint8 (N, s, s), 255 = counts fully."""
     face: np.ndarray
     """Whether a face was tracked, bool (N,)."""
     pulse: np.ndarray
@@ -64,25 +67,31 @@ class CropSet:
 
     def face_crops(self):
         """The frames as the face stage gave them (for the trace builder)."""
-        for t, crop, found in zip(self.t_s, self.crops, self.face, strict=True):
-            yield FaceCrop(float(t), crop=crop if found else None)
+        for t, crop, region, found in zip(self.t_s, self.crops, self.regions, self.face, strict=True):
+            yield (
+                FaceCrop(float(t), crop=crop, region=region / np.float32(255))
+                if found
+                else FaceCrop(float(t))
+            )
 
 
 def extract_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
-    """Run the face stage over a recording: times (N,), face flags (N,) and crops
-    (N, s, s, 3) at the mask's input size (zeros without a face)."""
+    """Run the face stage over a recording: times (N,), face flags (N,), crops (N, s, s, 3)
+    and regions (N, s, s) uint8 at the mask's input size (zeros without a face)."""
     size = cfg.model.input_size
-    blank = np.zeros((size, size, 3), np.uint8)
-    t_s, face, crops = [], [], []
+    t_s, face, crops, regions = [], [], [], []
     with rec.frames() as source, FaceStage.from_config(cfg.face) as stage:
-        for frame in source:
-            fc = stage(frame)
+        for fc in stage.crops(source):
             t_s.append(fc.t_s)
             face.append(fc.found)
-            crops.append(downscale(fc.crop[None], size)[0] if fc.found else blank)
+            crop = fc.crop if fc.found else np.zeros((size, size, 3), np.uint8)
+            region = fc.region if fc.found else np.zeros((size, size), np.float32)
+            crops.append(downscale(crop[None], size)[0])
+            regions.append(cv2.resize(region, (size, size), interpolation=cv2.INTER_AREA) * 255 + 0.5)
     if not crops:
         raise RppgError(f"{rec.video}: no frames could be decoded")
-    return {"t_s": np.asarray(t_s), "face": np.asarray(face), "crops": np.stack(crops)}
+    arrays = {"t_s": np.asarray(t_s), "face": np.asarray(face), "crops": np.stack(crops)}
+    return arrays | {"regions": np.stack(regions).astype(np.uint8)}
 
 
 def load_crops(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet:
@@ -106,12 +115,27 @@ def load_crops(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet:
     at_frames = np.interp(t_s, grid, pulse)
     at_frames = (at_frames - at_frames.mean()) / max(at_frames.std(), 1e-9)
     hr = reference_hr(truth, t0, t1, cfg.signal)
-    return CropSet(rec.name, rec.subject, t_s, arrays["crops"], face, at_frames, signal.frame_rate(t_s), hr)
+    fs = signal.frame_rate(t_s)
+    return CropSet(rec.name, rec.subject, t_s, arrays["crops"], arrays["regions"], face, at_frames, fs, hr)
 
 
-def sample_clips(sets: list[CropSet], length_s: float, count: int, rng: np.random.Generator):
-    """``count`` random clips with a face in every frame: crops (B, L, S, S, 3) uint8,
-    pulses (B, L), and the common frame rate. Raises when no recording has such a clip."""
+@dataclass
+class Clips:
+    """A batch of training clips: B clips of L frames."""
+
+    crops: np.ndarray
+    """BGR uint8 (B, L, S, S, 3)."""
+    regions: np.ndarray
+    """uint8 (B, L, S, S), 255 = the pixel counts fully."""
+    pulses: np.ndarray
+    """Ground-truth pulse at the frames (B, L)."""
+    fs: float
+    """Frame rate (Hz)."""
+
+
+def sample_clips(sets: list[CropSet], length_s: float, count: int, rng: np.random.Generator) -> Clips:
+    """``count`` random clips with a face in every frame, at the sets' common frame rate.
+    Raises when no recording has such a clip."""
     fs = float(np.median([s.fs for s in sets]))
     length = int(round(length_s * fs))
     starts = [_clip_starts(s.face, length) for s in sets]
@@ -121,13 +145,17 @@ def sample_clips(sets: list[CropSet], length_s: float, count: int, rng: np.rando
             f"no recording has {length_s:g} s with a face in every frame (train.clip_s); "
             "shorten the clips or check the face detection"
         )
-    crops, pulses = [], []
+    picks = []
     for _ in range(count):
         i = usable[rng.integers(len(usable))]
         start = int(starts[i][rng.integers(len(starts[i]))])
-        crops.append(sets[i].crops[start : start + length])
-        pulses.append(sets[i].pulse[start : start + length])
-    return np.stack(crops), np.stack(pulses), fs
+        picks.append((sets[i], slice(start, start + length)))
+    return Clips(
+        np.stack([s.crops[span] for s, span in picks]),
+        np.stack([s.regions[span] for s, span in picks]),
+        np.stack([s.pulse[span] for s, span in picks]),
+        fs,
+    )
 
 
 def _clip_starts(face: np.ndarray, length: int) -> np.ndarray:
@@ -138,8 +166,11 @@ def _clip_starts(face: np.ndarray, length: int) -> np.ndarray:
     return np.flatnonzero(counts == length)
 
 
-def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
-    """Per-clip brightness and colour gains and a horizontal flip: x (B, L, 3, H, W) in [0, 1].
+def augment(
+    x: torch.Tensor, gate: torch.Tensor, rng: np.random.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-clip brightness and colour gains and a horizontal flip: x (B, L, 3, H, W) in [0, 1]
+    and its region gate (B, L, H, W), flipped alike.
 
     Gains are multiplicative and constant over a clip, so the relative colour changes that
     carry the pulse are kept while skin looks lighter, darker or tinted."""
@@ -147,7 +178,8 @@ def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     gain = rng.uniform(0.6, 1.3, (b, 1, 1, 1, 1)) * rng.uniform(0.85, 1.15, (b, 1, 3, 1, 1))
     x = (x * torch.from_numpy(gain).float()).clamp(0, 1)
     flip = torch.from_numpy(rng.random(b) < 0.5)
-    return torch.where(flip[:, None, None, None, None], x.flip(-1), x)
+    x = torch.where(flip[:, None, None, None, None], x.flip(-1), x)
+    return x, torch.where(flip[:, None, None, None], gate.flip(-1), gate)
 
 
 # --------------------------------------------------------------------------- the differentiable chain
@@ -195,14 +227,15 @@ def clip_loss(pred: torch.Tensor, target: torch.Tensor, fs: float, cfg: Config) 
     return (spectral + cfg.train.pearson_weight * pearson).mean()
 
 
-def train_step(net, opt, crops: np.ndarray, pulses: np.ndarray, fs: float, cfg: Config, rng=None) -> float:
+def train_step(net, opt, clips: Clips, cfg: Config, rng=None) -> float:
     """One optimisation step on a batch of clips; returns the loss."""
-    x = to_tensor(crops.reshape(-1, *crops.shape[2:])).reshape(*crops.shape[:2], 3, *crops.shape[2:4])
+    x = to_tensor(clips.crops)  # (B, L, 3, S, S)
+    gate = torch.from_numpy(clips.regions).float().div_(255.0)
     if rng is not None and cfg.train.augment:
-        x = augment(x, rng)
-    window = max(2, int(round(cfg.signal.projection_window_s * fs)))
-    pred = pos(clip_traces(net, x), window)
-    loss = clip_loss(pred, torch.from_numpy(pulses).float(), fs, cfg)
+        x, gate = augment(x, gate, rng)
+    window = max(2, int(round(cfg.signal.projection_window_s * clips.fs)))
+    pred = pos(clip_traces(net, x, gate), window)
+    loss = clip_loss(pred, torch.from_numpy(clips.pulses).float(), clips.fs, cfg)
     opt.zero_grad()
     loss.backward()
     opt.step()
@@ -213,13 +246,13 @@ def train_step(net, opt, crops: np.ndarray, pulses: np.ndarray, fs: float, cfg: 
 
 
 def validation_traces(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> list[Trace]:
-    """Each validation recording's trace through the chain's own trace builder: the box mean
-    (``net`` None, the uniform-mask baseline) or the mask's weighted mean."""
-    rois = {"box"} if net is None else {"mask"}
+    """Each validation recording's trace through the chain's own trace builder: the uniform
+    mean inside the region (``net`` None: the baseline) or the mask's weighted mean."""
+    weightings = {"uniform"} if net is None else {"mask"}
     traces = []
     for s in sets:
         builder = TraceBuilder(
-            rois, net=net, input_size=cfg.model.input_size, batch_size=cfg.model.batch_size
+            weightings, net=net, input_size=cfg.model.input_size, batch_size=cfg.model.batch_size
         )
         for fc in s.face_crops():
             builder.add_crop(fc)
@@ -229,14 +262,10 @@ def validation_traces(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> 
 
 def validate(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> tuple[float, float]:
     """(heart-rate MAE in bpm, mean SNR in dB) of the whole-recording chain on held-out
-    recordings: the mask method with ``net``, or POS on the box mean when ``net`` is None."""
+    recordings: the mask method with ``net``, or POS on the region's uniform mean (None)."""
     errors, snrs = [], []
     for s, trace in zip(sets, validation_traces(net, sets, cfg), strict=True):
-        a = (
-            analyse(trace, "pos", cfg, s.name, roi="box")
-            if net is None
-            else analyse(trace, "mask", cfg, s.name)
-        )
+        a = analyse(trace, "pos", cfg, s.name) if net is None else analyse(trace, "mask", cfg, s.name)
         errors.append(abs((a.hr_bpm if a.hr_bpm is not None else 0.0) - s.hr_true_bpm))
         snrs.append(a.snr_db if a.snr_db is not None else -30.0)
     return float(np.mean(errors)), float(np.mean(snrs))
@@ -254,7 +283,7 @@ def checkpoint_rank(val_mae: float, val_snr: float) -> tuple[float, float]:
 @dataclass
 class TrainResult:
     best_val_mae_bpm: float
-    box_val_mae_bpm: float
+    uniform_val_mae_bpm: float
     epochs_run: int
     step: int
     seconds: float
@@ -299,7 +328,8 @@ def _lr_factor(step: int, total: int, warmup: int) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
 
 
-LOG_COLUMNS = ["epoch", "step", "train_loss", "val_mae_bpm", "val_snr_db", "box_val_mae_bpm", "lr", "seconds"]
+LOG_COLUMNS = ["epoch", "step", "train_loss", "val_mae_bpm", "val_snr_db", "uniform_val_mae_bpm", "lr",
+               "seconds"]  # fmt: skip
 WEIGHTS_FILE = "mask_weights.npz"
 
 
@@ -344,7 +374,7 @@ def train(
         sets["validation" if rec.subject in val_subjects else "train"].append(crop_set)
     if not sets["train"] or not sets["validation"]:
         raise RppgError(f"{root}: not enough usable recordings for a train/validation split")
-    box_mae = validate(None, sets["validation"], cfg)[0]
+    uniform_mae = validate(None, sets["validation"], cfg)[0]
 
     # -- model and optimiser
     torch.manual_seed(tc.seed)
@@ -377,8 +407,8 @@ def train(
         bar = tqdm(range(tc.steps_per_epoch), desc=f"epoch {epoch + 1}/{tc.epochs}", file=sys.stderr,
                    disable=None, leave=False)  # fmt: skip
         for _ in bar:
-            crops, pulses, fs = sample_clips(sets["train"], tc.clip_s, tc.batch_clips, rng)
-            losses.append(train_step(net, opt, crops, pulses, fs, cfg, rng))
+            clips = sample_clips(sets["train"], tc.clip_s, tc.batch_clips, rng)
+            losses.append(train_step(net, opt, clips, cfg, rng))
             sched.step()
             step += 1
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
@@ -389,7 +419,7 @@ def train(
             save_weights(net, out / WEIGHTS_FILE)
         elapsed = time.perf_counter() - start_time
         epoch_log.row(
-            [epoch + 1, step, np.mean(losses), val_mae, val_snr, box_mae, sched.get_last_lr()[0], elapsed]
+            [epoch + 1, step, np.mean(losses), val_mae, val_snr, uniform_mae, sched.get_last_lr()[0], elapsed]
         )
         state = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                  "epoch": epoch + 1, "step": step, "best_val_mae_bpm": best, "best_rank": list(best_rank),
@@ -397,7 +427,7 @@ def train(
         atomic_write(checkpoint, lambda f, state=state: torch.save(state, f))
         plot_training_curves(out / "log.csv", out / "curves.png")
         log(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, validation MAE {val_mae:.2f} bpm, "
-            f"SNR {val_snr:.1f} dB (box mean: MAE {box_mae:.2f}), best {best:.2f}")  # fmt: skip
+            f"SNR {val_snr:.1f} dB (uniform weights: MAE {uniform_mae:.2f}), best {best:.2f}")  # fmt: skip
     epoch_log.close()
-    return TrainResult(best, box_mae, tc.epochs - start_epoch, step, time.perf_counter() - start_time,
+    return TrainResult(best, uniform_mae, tc.epochs - start_epoch, step, time.perf_counter() - start_time,
                        out / WEIGHTS_FILE)  # fmt: skip

@@ -55,7 +55,7 @@ def probe_process(video: str, method: str) -> dict:
     (the signal analysis of the whole trace, including scipy's first import)."""
     from rppg.config import Config
     from rppg.io import VideoFileSource
-    from rppg.methods import METHODS, roi_of
+    from rppg.methods import METHODS
     from rppg.pipeline import analyse
     from rppg.trace import TraceBuilder
 
@@ -63,7 +63,7 @@ def probe_process(video: str, method: str) -> dict:
     t0 = time.perf_counter()
     with (
         VideoFileSource(video) as src,
-        TraceBuilder.from_config(cfg, {roi_of(METHODS.get(method), cfg)}) as builder,
+        TraceBuilder.from_config(cfg, {METHODS.get(method).weighting}) as builder,
     ):
         t1 = time.perf_counter()
         for frame in src:
@@ -88,13 +88,13 @@ def probe_startup(video: str, method: str) -> dict:
     """Wall-clock time (epoch s) when the first frame has gone through the chain."""
     from rppg.config import Config
     from rppg.io import VideoFileSource
-    from rppg.methods import METHODS, roi_of
+    from rppg.methods import METHODS
     from rppg.trace import TraceBuilder
 
     cfg = Config()
     with (
         VideoFileSource(video) as src,
-        TraceBuilder.from_config(cfg, {roi_of(METHODS.get(method), cfg)}, live=True) as b,
+        TraceBuilder.from_config(cfg, {METHODS.get(method).weighting}, live=True) as b,
     ):
         for frame in src:
             b.add(frame)
@@ -111,12 +111,12 @@ def probe_stages(video: str, method: str, limit: int = 900) -> dict:
     from rppg.crops import FaceStage
     from rppg.face import resize_region
     from rppg.io.frames import Frame
-    from rppg.methods import METHODS, roi_of
+    from rppg.methods import METHODS
     from rppg.pipeline import analyse
-    from rppg.trace import ROI_MEANS, TraceBuilder
+    from rppg.trace import TraceBuilder, region_mean
 
     cfg = Config()
-    roi = roi_of(METHODS.get(method), cfg)
+    weighting = METHODS.get(method).weighting
     cap = cv2.VideoCapture(video)
     times = {"decode": 0.0, "face": 0.0, "crop": 0.0, "roi": 0.0}
     crops = []
@@ -136,12 +136,12 @@ def probe_stages(video: str, method: str, limit: int = 900) -> dict:
             times["crop"] += time.perf_counter() - t
             times["face"] -= time.perf_counter() - t
             t = time.perf_counter()
-            if roi in ROI_MEANS:
-                ROI_MEANS[roi](fc.crop)
+            if weighting == "uniform":
+                region_mean(fc.crop, fc.region)
             crops.append(fc.crop)
             times["roi"] += time.perf_counter() - t
             n += 1
-    if roi == "mask":
+    if weighting == "mask":
         from rppg.model import load_mask_model, masked_rgb
 
         net = load_mask_model()
@@ -150,7 +150,7 @@ def probe_stages(video: str, method: str, limit: int = 900) -> dict:
             masked_rgb(net, np.stack(crops[i : i + cfg.model.batch_size]), cfg.model.input_size)
         times["roi"] = time.perf_counter() - t
     # The signal stage on a whole trace of this length.
-    with TraceBuilder.from_config(cfg, {roi}) as builder:
+    with TraceBuilder.from_config(cfg, {weighting}) as builder:
         from rppg.io import VideoFileSource
 
         with VideoFileSource(video) as src:

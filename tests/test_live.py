@@ -87,19 +87,22 @@ def test_overlay_draws_heart_rate_and_waveform():
     assert not (measuring[-WAVE_HEIGHT:, :, 2] > 200).any()  # no waveform yet
 
 
-@pytest.mark.parametrize("scale", [1.2, 2.0])
-def test_mask_overlay_follows_the_configured_box_scale(scale):
+@pytest.mark.parametrize("region, setting", [("box", "box_scale"), ("landmarks", "region_margin")])
+def test_mask_overlay_follows_the_configured_crop(region, setting):
     from rppg.config import FaceConfig
 
     image = Renderer(SynthSpec(width=640, height=480)).frame(0.0)
-    r = reading(image, 72.0, face_cfg=FaceConfig(box_scale=scale), mask=np.ones((36, 36)))
-    view = render_overlay(image, r, DisplayState(show_mask=True))
-    plain = render_overlay(image, r, DisplayState(show_mask=False))
-    changed = np.argwhere((view != plain).any(axis=2))
-    x0, y0, x1, y1 = r.sample.face.rect
-    assert x1 - x0 == pytest.approx(scale * max(r.sample.face.box.w, r.sample.face.box.h), abs=2)
-    assert changed[:, 1].min() == x0 and changed[:, 1].max() == x1 - 1
-    assert changed[:, 0].max() == y1 - 1
+    widths = []
+    for scale in (1.2, 2.0):
+        face_cfg = FaceConfig(region=region, **{setting: scale})
+        r = reading(image, 72.0, face_cfg=face_cfg, mask=np.ones((36, 36)))
+        view = render_overlay(image, r, DisplayState(show_mask=True))
+        plain = render_overlay(image, r, DisplayState(show_mask=False))
+        changed = np.argwhere((view != plain).any(axis=2))
+        x0, y0, x1, y1 = r.sample.face.rect
+        assert (changed[:, 1].min(), changed[:, 1].max(), changed[:, 0].max()) == (x0, x1 - 1, y1 - 1)
+        widths.append(x1 - x0)
+    assert widths[1] / widths[0] == pytest.approx(2.0 / 1.2, rel=0.03)  # the configured scale
 
 
 def test_record_saves_a_processable_session(live_video, tmp_path):

@@ -32,7 +32,8 @@ def test_summary_follows_the_contract(short_video):
     assert summary["duration_s"] == pytest.approx(12.0)
     assert summary["hr_bpm"] == pytest.approx(80, abs=2)
     assert len(summary["hr_series"]) == 3  # 12 s, 10 s window, 1 s hop
-    assert set(summary["hr_series"][0]) == {"t_s", "hr_bpm", "snr_db"}
+    assert set(summary["hr_series"][0]) == {"t_s", "hr_bpm", "snr_db", "quality"}
+    assert summary["quality"] in ("good", "fair", "poor", "none") and isinstance(summary["warnings"], list)
 
 
 def test_real_webcam_clip_within_1_bpm_of_oximeter():

@@ -14,9 +14,10 @@ def sine(f_hz: float, seconds: float = 20.0, fs: float = FS, phase: float = 0.3)
     return np.sin(2 * np.pi * f_hz * t + phase)
 
 
-@pytest.mark.parametrize("bpm", [45.0, 73.3, 119.7, 150.0, 195.0])
+@pytest.mark.parametrize("bpm", [45.0, 73.3, 119.7, 150.0, 175.0, 195.0])
 def test_estimate_hr_has_sub_bin_precision(bpm):
-    hr, snr = signal.estimate_hr(sine(bpm / 60), FS)
+    sig = SignalConfig(band_hz=(0.7, 3.5)) if bpm > 180 else None  # the default band ends at 180
+    hr, snr = signal.estimate_hr(sine(bpm / 60), FS, sig)
     assert hr == pytest.approx(bpm, abs=0.1)
     assert snr > 10
 

@@ -47,12 +47,13 @@ def tiny_config(**train) -> Config:
 
 def test_loss_goes_down_on_a_fixed_batch(tiny_set, tmp_path):
     cfg = tiny_config()
+    cfg.face.region = "box"  # the whole crop: hair and wall pulse too, the mask must learn to skip them
     sets = [load_crops(r, cfg, tmp_path) for r in load_dataset("ubfc", tiny_set)]
-    crops, pulses, fs = sample_clips(sets, 3.0, 3, np.random.default_rng(0))
+    clips = sample_clips(sets, 3.0, 3, np.random.default_rng(0))
     torch.manual_seed(0)
     net = SkinMaskNet()
     opt = torch.optim.AdamW(net.parameters(), lr=0.02)
-    losses = [train_step(net, opt, crops, pulses, fs, cfg) for _ in range(12)]
+    losses = [train_step(net, opt, clips, cfg) for _ in range(12)]
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3])
 
 
@@ -78,7 +79,8 @@ def test_resume_continues_from_the_saved_step(tiny_set, tmp_path):
     val = [load_crops(r, cfg, tmp_path / "crops") for r in recs]
     mae, _ = validate(load_mask_model(resumed.weights), val, cfg)
     assert mae == pytest.approx(resumed.best_val_mae_bpm, abs=1e-9)
-    assert mae == pytest.approx(log["val_mae_bpm"].min(), abs=1e-3)
+    assert np.isclose(log["val_mae_bpm"], mae, atol=1e-3).any()  # an epoch's logged figure
+    assert round(mae, 1) == round(log["val_mae_bpm"].min(), 1)  # the best (to 0.1 bpm; then SNR)
 
 
 def test_sample_clips_says_when_no_clip_fits(tiny_set, tmp_path):
@@ -88,8 +90,11 @@ def test_sample_clips_says_when_no_clip_fits(tiny_set, tmp_path):
         sample_clips(sets, 9.0, 2, np.random.default_rng(0))  # the recordings last 8 s
     sets[0].face[:] = False
     sets[1].face[::30] = False
-    crops, _, _ = sample_clips(sets, 3.0, 20, np.random.default_rng(0))
-    assert len(crops) == 20  # every clip from the one recording with faces throughout
+    clips = sample_clips(sets, 3.0, 20, np.random.default_rng(0))
+    assert clips.crops.shape[0] == 20 and clips.regions.shape == clips.crops.shape[:4]
+    # Every clip comes from the one recording with a face throughout (its pulse is in there).
+    windows = np.lib.stride_tricks.sliding_window_view(sets[2].pulse, clips.pulses.shape[1])
+    assert all((windows == p).all(axis=1).any() for p in clips.pulses)
 
 
 def test_same_seed_same_weights(tiny_set, tmp_path):
@@ -149,14 +154,16 @@ def held_out(tmp_path_factory):
 
 
 def box_config() -> Config:
+    """The whole crop (the detected box enlarged) as the region: where the mask must do the
+    separating of skin from hair and wall that the landmark region otherwise does."""
     cfg = Config()
-    cfg.face.roi = "box"
+    cfg.face.region = "box"
     return cfg
 
 
 @needs_weights
 def test_trained_mask_beats_uniform_mask_3x_with_distractors(held_out):
-    mask_err = [abs(process_video(v, method="mask").hr_bpm - bpm) for v, bpm in held_out]
+    mask_err = [abs(process_video(v, method="mask", config=box_config()).hr_bpm - bpm) for v, bpm in held_out]
     box_err = [abs(process_video(v, method="pos", config=box_config()).hr_bpm - bpm) for v, bpm in held_out]
     assert np.mean(mask_err) * 3 <= np.mean(box_err)
     assert np.mean(mask_err) < 2.0

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from rppg.errors import RppgError
-from rppg.io import deap, generic, physrecorder, pure, ubfc  # noqa: F401  (register layouts)
+from rppg.io import biaseval, deap, generic, physrecorder, pure, ubfc  # noqa: F401  (register layouts)
 from rppg.io.frames import Frame, FrameSource
 from rppg.io.images import ImageFolderSource
 from rppg.io.recording import DATASETS, GroundTruth, Recording, load_dataset

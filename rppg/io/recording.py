@@ -129,7 +129,7 @@ def read_table(path: Path, *required: str):
     import pandas as pd
 
     try:
-        table = pd.read_csv(path)
+        table = pd.read_csv(path, encoding="utf-8-sig")  # tolerates a byte-order mark
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise RppgError(f"{path}: unreadable table ({str(exc).splitlines()[0]})") from None
     table.columns = [str(c).strip() for c in table.columns]

@@ -1,0 +1,140 @@
+"""Face landmarks and the skin region they outline.
+
+The 468-point face mesh (mediapipe's FaceMesh model, shipped in ``data/``, run by OpenCV)
+gives the face oval, eyes, eyebrows and lips; the skin region is the oval shrunk towards its
+centre minus the eyes, brows and lips enlarged about theirs: forehead, cheeks, nose and chin,
+without hair, background, neck or clothing.
+
+    with Landmarker.from_config(cfg.face) as lm:
+        points = lm.fit(image, centre, side)            # (468, 2) frame pixels, or None
+    polygons = skin_polygons(points, cfg.face)          # [(polygon (K, 2), inside?), ...]
+    gate = rasterize(polygons, rect, 36)                # (36, 36) in [0, 1] over the crop
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from rppg.assets import asset_path
+from rppg.config import FaceConfig
+from rppg.errors import RppgError
+
+MESH_MODEL = "face_landmark.tflite"
+MESH_INPUT = 192
+"""The mesh model's input: a square RGB image of this many pixels a side, values in [0, 1]."""
+
+# Outlines in the face mesh's fixed topology (point indices, in order around each shape).
+FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
+             148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109]  # fmt: skip
+LEFT_EYE = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466]
+RIGHT_EYE = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246]
+LEFT_BROW = [276, 283, 282, 295, 285, 336, 296, 334, 293, 300]
+RIGHT_BROW = [46, 53, 52, 65, 55, 107, 66, 105, 63, 70]
+LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185]
+AREAS = {"oval": FACE_OVAL, "eyes": LEFT_EYE + RIGHT_EYE, "brows": LEFT_BROW + RIGHT_BROW, "lips": LIPS}
+"""Point sets of the face's areas (for reports: mean mask weight per area)."""
+
+Polygon = tuple[np.ndarray, bool]
+"""Vertices (K, 2) in pixels, and whether the polygon adds to the region (else removes)."""
+
+
+class Landmarker:
+    """The face mesh model (mediapipe's FaceMesh, run by OpenCV's DNN module): the 468 mesh
+    points of the face that fills a square image, as mediapipe's own pipeline feeds it (the
+    face detector's box enlarged about 1.5x, or the last fit's oval)."""
+
+    def __init__(self, model: str | Path | None = None, min_confidence: float = 0.5) -> None:
+        path = Path(model) if model else asset_path(MESH_MODEL)
+        if not path.is_file():
+            raise RppgError(f"{path}: face mesh model not found")
+        try:
+            self._net = cv2.dnn.readNetFromTFLite(str(path))
+        except (cv2.error, AttributeError) as exc:  # AttributeError: OpenCV < 4.8 reads no TFLite
+            raise RppgError(f"{path}: cannot load the face mesh model ({type(exc).__name__})") from None
+        self._outputs = self._net.getUnconnectedOutLayersNames()
+        self.min_confidence = min_confidence
+
+    @classmethod
+    def from_config(cls, cfg: FaceConfig) -> Landmarker:
+        return cls(cfg.landmark_model, cfg.min_confidence)
+
+    def fit(self, image: np.ndarray, centre: tuple[float, float], side: float, angle: float = 0.0):
+        """Mesh points (468, 2) in ``image`` pixels of the face filling the square of ``side``
+        px at ``centre`` turned by ``angle`` (radians, the face's roll), or None when the
+        model says the square holds no face. Parts of the square outside the image are black."""
+        c, s = np.cos(angle), np.sin(angle)
+        scale = side / MESH_INPUT
+        # Model input pixel (u, v) -> image point: centre + R(angle) @ (scale * ((u, v) - mid)).
+        to_image = np.array([[c * scale, -s * scale, 0.0], [s * scale, c * scale, 0.0]])
+        mid = (MESH_INPUT - 1) / 2
+        to_image[:, 2] = np.asarray(centre) - to_image[:, :2] @ (mid, mid)
+        x = cv2.warpAffine(
+            image, to_image, (MESH_INPUT, MESH_INPUT), flags=cv2.WARP_INVERSE_MAP | cv2.INTER_LINEAR
+        )
+        self._net.setInput(x[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) * np.float32(1 / 255))
+        outs = self._net.forward(self._outputs)
+        points = next(o for o in outs if o.size == 468 * 3).reshape(468, 3)[:, :2]
+        presence = 1.0 / (1.0 + np.exp(-float(next(o for o in outs if o.size == 1).ravel()[0])))
+        if presence < self.min_confidence:
+            return None
+        return (points @ to_image[:, :2].T + to_image[:, 2]).astype(np.float32)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Landmarker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _scaled(points: np.ndarray, scale: float) -> np.ndarray:
+    centre = points.mean(axis=0)
+    return centre + scale * (points - centre)
+
+
+def skin_polygons(points: np.ndarray, cfg: FaceConfig) -> list[Polygon]:
+    """The skin region as polygons in the points' coordinates: the face oval scaled by
+    ``oval_scale`` (added), then each eye, brow and the lips scaled by theirs (removed)."""
+    polys = [(_scaled(points[FACE_OVAL], cfg.oval_scale), True)]
+    for outline, scale in (
+        (LEFT_EYE, cfg.eye_scale),
+        (RIGHT_EYE, cfg.eye_scale),
+        (LEFT_BROW, cfg.brow_scale),
+        (RIGHT_BROW, cfg.brow_scale),
+        (LIPS, cfg.lips_scale),
+    ):
+        polys.append((_scaled(points[outline], scale), False))
+    return polys
+
+
+def roll(points: np.ndarray) -> float:
+    """The face's roll (radians): the angle of the line between the eyes' outer corners."""
+    dx, dy = points[263] - points[33]
+    return float(np.arctan2(dy, dx))
+
+
+def oval_box(points: np.ndarray) -> tuple[float, float, float, float]:
+    """(x, y, w, h) of the face oval's bounding box, in the points' pixels."""
+    oval = points[FACE_OVAL]
+    (x0, y0), (x1, y1) = oval.min(axis=0), oval.max(axis=0)
+    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
+_SHIFT = 4  # fillPoly's sub-pixel bits: vertices at 1/16 px
+
+
+def rasterize(polygons: list[Polygon], rect: tuple[int, int, int, int], size: int) -> np.ndarray:
+    """Coverage (size, size) float32 in [0, 1] of ``polygons`` (frame pixels) over the crop
+    rectangle ``rect`` resized to ``size``: anti-aliased, so edges count in part."""
+    x0, y0, x1, y1 = rect
+    scale = np.array([size / max(x1 - x0, 1), size / max(y1 - y0, 1)])
+    canvas = np.zeros((size, size), np.uint8)
+    for poly, inside in polygons:
+        pts = np.round((poly - (x0, y0)) * scale * (1 << _SHIFT)).astype(np.int32)
+        cv2.fillPoly(canvas, [pts], 255 if inside else 0, cv2.LINE_AA, _SHIFT)
+    return canvas.astype(np.float32) * np.float32(1 / 255)

@@ -1,0 +1,157 @@
+"""How far to trust a heart rate: a label (``good``, ``fair``, ``poor``, ``none``) and the
+reasons behind it, from what the chain knows about a window or a whole recording: the
+pulse's SNR, the share of frames with a face, how fast the face moved, whether the windows
+agree, and whether the video has colour at all.
+
+    windows = rate_windows(analysis, trace, cfg.quality)     # one Rating per window
+    overall = rate_recording(analysis, trace, windows, cfg)  # Rating(label, reasons)
+
+The thresholds live in :class:`rppg.config.QualityConfig`; they were calibrated on
+evaluation output (error against rating, see the README).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rppg.config import Config, QualityConfig
+
+LABELS = ("good", "fair", "poor", "none")
+"""Best first."""
+
+
+@dataclass
+class Rating:
+    """A quality label and the reasons that kept it from being better."""
+
+    label: str
+    reasons: list[str] = field(default_factory=list)
+
+    def worse(self, label: str, reason: str) -> None:
+        """Lower the label to ``label`` (if that is worse) and record why."""
+        if LABELS.index(label) > LABELS.index(self.label):
+            self.label = label
+        self.reasons.append(reason)
+
+
+@dataclass
+class Evidence:
+    """What a rating is made of, for one window or a whole recording."""
+
+    hr_bpm: float
+    """NaN when no heart rate was found."""
+    snr_db: float
+    face_share: float
+    """Share of the frames in which the face was found."""
+    motion: float
+    """Mean speed of the face (face sizes per second)."""
+    spread_bpm: float = np.nan
+    """How far this reading is from its neighbours (windows) or how much the windows
+    scatter around it (recording), bpm; NaN when unknown."""
+
+
+def rate(e: Evidence, q: QualityConfig) -> Rating:
+    """The label of one reading: ``good`` when every criterion meets its good threshold,
+    ``fair`` when every one meets its fair threshold, else ``poor``; ``none`` without a rate."""
+    if not np.isfinite(e.hr_bpm):
+        return Rating("none", ["no heart rate found"])
+    r = Rating("good")
+    if not np.isfinite(e.snr_db) or e.snr_db < q.snr_fair_db:
+        r.worse("poor", f"weak pulse (SNR {e.snr_db:.1f} dB)")
+    elif e.snr_db < q.snr_good_db:
+        r.worse("fair", f"moderate pulse (SNR {e.snr_db:.1f} dB)")
+    if e.face_share < q.face_share_fair:
+        r.worse("poor", f"face found in {100 * e.face_share:.0f}% of frames")
+    elif e.face_share < q.face_share_good:
+        r.worse("fair", f"face found in {100 * e.face_share:.0f}% of frames")
+    if e.motion > q.motion_fair:
+        r.worse("poor", f"head moving fast ({e.motion:.2f} face sizes/s)")
+    elif e.motion > q.motion_good:
+        r.worse("fair", f"head moving ({e.motion:.2f} face sizes/s)")
+    if e.spread_bpm > q.spread_fair_bpm:
+        r.worse("poor", f"unstable over time (±{e.spread_bpm:.0f} bpm)")
+    elif e.spread_bpm > q.spread_good_bpm:
+        r.worse("fair", f"unsteady over time (±{e.spread_bpm:.0f} bpm)")
+    return r
+
+
+def _frames_in(trace_t: np.ndarray, start: float, end: float) -> np.ndarray:
+    return (trace_t > start) & (trace_t <= end)
+
+
+def _motion(trace, inside: np.ndarray) -> float:
+    """Mean face speed (face sizes per second) over the frames ``inside``."""
+    if trace.motion is None:
+        return 0.0
+    steps = trace.motion[inside]
+    steps = steps[np.isfinite(steps)]
+    t = trace.t_s[inside]
+    if len(steps) == 0 or len(t) < 2:
+        return 0.0
+    return float(steps.sum() / max(t[-1] - t[0], 1e-9))
+
+
+def window_evidence(analysis, trace, window_s: float) -> list[Evidence]:
+    """The evidence of each window of ``analysis.series``; a window's spread is the median
+    absolute difference of its rate from the windows within one window length of it."""
+    s = analysis.series
+    out = []
+    for t, hr, snr in zip(s.t_s, s.hr_bpm, s.snr_db, strict=True):
+        inside = _frames_in(trace.t_s, t - window_s, t)
+        near = np.abs(s.t_s - t) <= window_s
+        others = s.hr_bpm[near & (s.t_s != t) & np.isfinite(s.hr_bpm)]
+        spread = float(np.median(np.abs(others - hr))) if len(others) and np.isfinite(hr) else np.nan
+        share = float(trace.face[inside].mean()) if inside.any() else 0.0
+        out.append(Evidence(hr, snr, share, _motion(trace, inside), spread))
+    return out
+
+
+def rate_windows(analysis, trace, cfg: Config) -> list[Rating]:
+    return [rate(e, cfg.quality) for e in window_evidence(analysis, trace, cfg.signal.window_s)]
+
+
+def recording_evidence(analysis, trace) -> Evidence:
+    """The whole recording's evidence; its spread is the median absolute difference of the
+    windows' rates from the whole recording's."""
+    hr = np.nan if analysis.hr_bpm is None else analysis.hr_bpm
+    windows = analysis.series.hr_bpm[np.isfinite(analysis.series.hr_bpm)]
+    spread = float(np.median(np.abs(windows - hr))) if len(windows) > 1 and np.isfinite(hr) else np.nan
+    everything = np.ones(len(trace.t_s), bool)
+    snr = np.nan if analysis.snr_db is None else analysis.snr_db
+    return Evidence(hr, snr, trace.face_ratio, _motion(trace, everything), spread)
+
+
+def has_colour(trace) -> bool:
+    """Whether the video has colour at all: a grey video's R, G and B are equal, and every
+    colour projection (POS, CHROM, ...) is left with noise."""
+    rgb = next(iter(trace.rgb.values()))
+    rgb = rgb[np.isfinite(rgb).all(axis=1)]
+    return len(rgb) > 0 and float(np.abs(rgb - rgb.mean(axis=1, keepdims=True)).max()) > 0.5
+
+
+def rate_recording(analysis, trace, cfg: Config, needs_colour: bool = True) -> Rating:
+    """The whole recording's rating, with the reasons a user should hear first."""
+    r = rate(recording_evidence(analysis, trace), cfg.quality)
+    duration = float(trace.t_s[-1] - trace.t_s[0]) if trace.frames > 1 else 0.0
+    if duration < cfg.signal.window_s:
+        r.worse("poor", f"short: {duration:.1f} s, less than one {cfg.signal.window_s:g} s window")
+    if needs_colour and not has_colour(trace):
+        r.worse("none", "no colour in the video (grey frames): try --method green")
+    return r
+
+
+def face_gaps(t_s: np.ndarray, face: np.ndarray, min_s: float = 1.0) -> list[tuple[float, float]]:
+    """Spans (start, end) s of at least ``min_s`` without a face."""
+    gaps, start = [], None
+    for t, found in zip(t_s, face, strict=True):
+        if not found and start is None:
+            start = t
+        elif found and start is not None:
+            if t - start >= min_s:
+                gaps.append((float(start), float(t)))
+            start = None
+    if start is not None and t_s[-1] - start >= min_s:
+        gaps.append((float(start), float(t_s[-1])))
+    return gaps
