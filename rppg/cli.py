@@ -264,9 +264,15 @@ def _methods(args: argparse.Namespace) -> int:
     return 0
 
 
+CONFIG_HEADER = """\
+# rppg settings, as written by 'rppg config' (configs/default.yaml is this output for the
+# built-in defaults, and a test keeps the two equal). Copy it and keep what you change.
+"""
+
+
 @command("config")
 def _config(args: argparse.Namespace) -> int:
-    print(dump_yaml(config_from_args(args)), end="")
+    print(CONFIG_HEADER + dump_yaml(config_from_args(args)), end="")
     return 0
 
 

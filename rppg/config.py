@@ -138,6 +138,10 @@ class QualityConfig:
     """Largest disagreement with the neighbouring windows (bpm), good."""
     spread_fair_bpm: float = 8.0
     """Largest disagreement with the neighbouring windows (bpm), fair."""
+    usable_share_good: float = 0.7
+    """A recording's share of windows rated good or fair, for a good recording."""
+    usable_share_fair: float = 0.5
+    """... for a fair recording."""
 
 
 @dataclass(slots=True)

@@ -84,15 +84,13 @@ HR_TEXT_ORIGIN = (16, 64)
 WAVE_HEIGHT = 90
 
 
-def quality_label(snr_db: float | None) -> tuple[str, tuple[int, int, int]]:
-    """Signal quality in words and a BGR colour, from the SNR (dB)."""
-    if snr_db is None:
-        return "no signal", (128, 128, 128)
-    if snr_db >= 3:
-        return "good", (60, 200, 60)
-    if snr_db >= -2:
-        return "fair", (0, 200, 230)
-    return "poor", (40, 40, 230)
+QUALITY_COLOURS = {
+    "good": (60, 200, 60),
+    "fair": (0, 200, 230),
+    "poor": (40, 40, 230),
+    "none": (128, 128, 128),
+}
+"""BGR colour of each quality label."""
 
 
 def render_overlay(image: np.ndarray, reading: LiveReading, state: DisplayState) -> np.ndarray:
@@ -111,10 +109,17 @@ def render_overlay(image: np.ndarray, reading: LiveReading, state: DisplayState)
     scale = 1.0 if reading.hr_bpm is None else 1.6
     cv2.rectangle(view, (0, 0), (min(w, 330), 110), (0, 0, 0), -1)
     cv2.putText(view, text, HR_TEXT_ORIGIN, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 3, cv2.LINE_AA)
-    label, colour = quality_label(reading.snr_db)
+    label = reading.quality.label
     snr = "" if reading.snr_db is None else f" ({reading.snr_db:.1f} dB)"
     cv2.putText(
-        view, f"quality: {label}{snr}", (16, 92), cv2.FONT_HERSHEY_SIMPLEX, 0.5, colour, 1, cv2.LINE_AA
+        view,
+        f"quality: {label}{snr}",
+        (16, 92),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.5,
+        QUALITY_COLOURS[label],
+        1,
+        cv2.LINE_AA,
     )
     cv2.putText(
         view, f"{reading.fps:.0f} fps", (w - 90, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2
@@ -208,9 +213,15 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
 
 
 def headless_record(r: LiveReading) -> dict:
-    """The headless JSON line: t_s, hr_bpm (null while measuring), snr_db, fps."""
+    """The headless JSON line: t_s, hr_bpm (null while measuring), snr_db, fps, quality."""
 
     def num(x):
         return None if x is None or not np.isfinite(x) else round(float(x), 3)
 
-    return {"t_s": round(r.t_s, 3), "hr_bpm": num(r.hr_bpm), "snr_db": num(r.snr_db), "fps": round(r.fps, 2)}
+    return {
+        "t_s": round(r.t_s, 3),
+        "hr_bpm": num(r.hr_bpm),
+        "snr_db": num(r.snr_db),
+        "fps": round(r.fps, 2),
+        "quality": r.quality.label,
+    }

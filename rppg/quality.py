@@ -50,6 +50,8 @@ class Evidence:
     spread_bpm: float = np.nan
     """How far this reading is from its neighbours (windows) or how much the windows
     scatter around it (recording), bpm; NaN when unknown."""
+    usable_share: float = np.nan
+    """Recordings: the share of their windows rated good or fair; NaN for a window."""
 
 
 def rate(e: Evidence, q: QualityConfig) -> Rating:
@@ -74,6 +76,10 @@ def rate(e: Evidence, q: QualityConfig) -> Rating:
         r.worse("poor", f"unstable over time (±{e.spread_bpm:.0f} bpm)")
     elif e.spread_bpm > q.spread_good_bpm:
         r.worse("fair", f"unsteady over time (±{e.spread_bpm:.0f} bpm)")
+    if e.usable_share < q.usable_share_fair:
+        r.worse("poor", f"only {100 * e.usable_share:.0f}% of the time usable")
+    elif e.usable_share < q.usable_share_good:
+        r.worse("fair", f"{100 * e.usable_share:.0f}% of the time usable")
     return r
 
 
@@ -81,7 +87,7 @@ def _frames_in(trace_t: np.ndarray, start: float, end: float) -> np.ndarray:
     return (trace_t > start) & (trace_t <= end)
 
 
-def _motion(trace, inside: np.ndarray) -> float:
+def motion(trace, inside: np.ndarray) -> float:
     """Mean face speed (face sizes per second) over the frames ``inside``."""
     if trace.motion is None:
         return 0.0
@@ -104,7 +110,7 @@ def window_evidence(analysis, trace, window_s: float) -> list[Evidence]:
         others = s.hr_bpm[near & (s.t_s != t) & np.isfinite(s.hr_bpm)]
         spread = float(np.median(np.abs(others - hr))) if len(others) and np.isfinite(hr) else np.nan
         share = float(trace.face[inside].mean()) if inside.any() else 0.0
-        out.append(Evidence(hr, snr, share, _motion(trace, inside), spread))
+        out.append(Evidence(hr, snr, share, motion(trace, inside), spread))
     return out
 
 
@@ -114,13 +120,16 @@ def rate_windows(analysis, trace, cfg: Config) -> list[Rating]:
 
 def recording_evidence(analysis, trace) -> Evidence:
     """The whole recording's evidence; its spread is the median absolute difference of the
-    windows' rates from the whole recording's."""
+    windows' rates from the whole recording's, its usable share that of its windows rated
+    good or fair (``analysis.window_quality``)."""
     hr = np.nan if analysis.hr_bpm is None else analysis.hr_bpm
     windows = analysis.series.hr_bpm[np.isfinite(analysis.series.hr_bpm)]
     spread = float(np.median(np.abs(windows - hr))) if len(windows) > 1 and np.isfinite(hr) else np.nan
     everything = np.ones(len(trace.t_s), bool)
     snr = np.nan if analysis.snr_db is None else analysis.snr_db
-    return Evidence(hr, snr, trace.face_ratio, _motion(trace, everything), spread)
+    labels = [r.label for r in analysis.window_quality]
+    usable = float(np.mean([label in ("good", "fair") for label in labels])) if labels else np.nan
+    return Evidence(hr, snr, trace.face_ratio, motion(trace, everything), spread, usable)
 
 
 def has_colour(trace) -> bool:

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rppg import signal
+from rppg import quality, signal
 from rppg.config import Config
 from rppg.errors import RppgError
 from rppg.io.frames import Frame
 from rppg.methods import METHODS, Method
 from rppg.pipeline import pulse_of
+from rppg.quality import Rating
 from rppg.trace import FrameSample, TraceBuilder
 
 MARGIN_S = 4.0
@@ -41,6 +42,8 @@ class LiveReading:
     snr_db: float | None
     fps: float
     """Frames per second of video time over the last second."""
+    quality: Rating
+    """How far to trust ``hr_bpm`` (label and reasons; ``none`` while measuring)."""
     sample: FrameSample
     """The frame's face box, crop rectangle, crop and mask."""
     pulse: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -71,6 +74,8 @@ class StreamingEstimator:
         self._next_update: float | None = None
         self._hr: float | None = None
         self._snr: float | None = None
+        self._quality = Rating("none", ["measuring"])
+        self._recent: deque[tuple[float, float]] = deque()  # (t, hr) of past readings
         self._pulse = np.empty(0)
         self._t0: float | None = None
 
@@ -85,27 +90,48 @@ class StreamingEstimator:
         sig = self.cfg.signal
         if t - self._t0 >= sig.window_s - 0.5 / max(self._fps(), 1.0):
             if self._next_update is None or t >= self._next_update - 1e-6:
-                self._update()
+                self._update(t)
                 updated = True
                 self._next_update = t + sig.hop_s
-        return LiveReading(t, self._hr, self._snr, self._fps(), sample, self._pulse, updated)
+        return LiveReading(t, self._hr, self._snr, self._fps(), self._quality, sample, self._pulse, updated)
 
     def _fps(self) -> float:
         if len(self._times) < 2:
             return 0.0
         return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
 
-    def _update(self) -> None:
+    def _update(self, t: float) -> None:
+        trace = self.builder.finish()
         try:
-            _, t_u, pulse, fs = pulse_of(self.builder.finish(), self.method, self.cfg, name="live")
-        except RppgError:  # no face in the buffer yet, or too little of it
+            _, t_u, pulse, fs = pulse_of(trace, self.method, self.cfg, name="live")
+        except RppgError as exc:  # no face in the buffer yet, or too little of it
             self._hr, self._snr, self._pulse = None, None, np.empty(0)
+            self._quality = Rating("none", [str(exc).removeprefix("live: ")])
             return
         sig = self.cfg.signal
         last = signal.windowed_hr(pulse, fs, sig, float(t_u[0]), ends=[len(pulse)])
         self._hr = None if np.isnan(last.hr_bpm[0]) else float(last.hr_bpm[0])
         self._snr = None if np.isnan(last.snr_db[0]) else float(last.snr_db[0])
         self._pulse = pulse[-int(round(sig.window_s * fs)) :]
+        self._quality = self._rate(trace, t)
+
+    def _rate(self, trace, t: float) -> Rating:
+        """The last window's rating, as offline; its spread is against the readings of the
+        last window length."""
+        window = self.cfg.signal.window_s
+        while self._recent and self._recent[0][0] < t - window:
+            self._recent.popleft()
+        hr = np.nan if self._hr is None else self._hr
+        others = np.array([h for _, h in self._recent])
+        spread = float(np.median(np.abs(others - hr))) if len(others) and np.isfinite(hr) else np.nan
+        if np.isfinite(hr):
+            self._recent.append((t, hr))
+        inside = trace.t_s > t - window
+        snr = np.nan if self._snr is None else self._snr
+        evidence = quality.Evidence(
+            hr, snr, float(trace.face[inside].mean()), quality.motion(trace, inside), spread
+        )
+        return quality.rate(evidence, self.cfg.quality)
 
     def close(self) -> None:
         self.builder.close()

@@ -14,6 +14,7 @@ from rppg.io import VideoFileSource
 from rppg.io.frames import Frame, FrameSource
 from rppg.live import HR_TEXT_ORIGIN, WAVE_HEIGHT, DisplayState, LiveOptions, render_overlay, run_live
 from rppg.pipeline import process_video
+from rppg.quality import Rating
 from rppg.streaming import LiveReading, StreamingEstimator
 from rppg.synth.scene import Renderer
 from rppg.synth.spec import SynthSpec
@@ -35,13 +36,15 @@ def test_headless_values_within_3_bpm_after_warm_up(live_video):
     run = rppg("live", "--source", live_video, "--headless", "--fast")
     assert run.returncode == 0, run.stderr
     lines = [json.loads(line) for line in run.stdout.splitlines()]
-    assert [set(x) for x in lines[:1]] == [{"t_s", "hr_bpm", "snr_db", "fps"}]
+    assert [set(x) for x in lines[:1]] == [{"t_s", "hr_bpm", "snr_db", "fps", "quality"}]
+    assert lines[0]["quality"] == "none"  # measuring
     assert [x["t_s"] for x in lines[:3]] == [0.0, 1.0, 2.0]  # one line per second of video
     assert lines[0]["hr_bpm"] is None  # measuring
     after = [x for x in lines if x["t_s"] >= 10.0]
     assert len(after) >= 14
     assert all(x["hr_bpm"] is not None and abs(x["hr_bpm"] - TRUE_BPM) <= 3.0 for x in after)
     assert all(x["fps"] == pytest.approx(30.0, abs=0.5) for x in after)
+    assert all(x["quality"] in ("good", "fair") for x in after)  # a clean synthetic face
 
 
 def test_streaming_agrees_with_process(live_video):
@@ -70,7 +73,8 @@ def reading(image, hr, pulse_len=150, face_cfg=None, mask=None):
         fc = stage(Frame(0, 12.0, image))
     t = np.arange(pulse_len) / 30
     sample = FrameSample(fc, mask=mask)
-    return LiveReading(12.0, hr, 4.0 if hr else None, 30.0, sample, np.sin(2 * np.pi * 1.25 * t))
+    rating = Rating("good" if hr else "none")
+    return LiveReading(12.0, hr, 4.0 if hr else None, 30.0, rating, sample, np.sin(2 * np.pi * 1.25 * t))
 
 
 def test_overlay_draws_heart_rate_and_waveform():
