@@ -102,6 +102,10 @@ class ProcessResult:
     analysis: Analysis
     seconds: float
     """Wall time of the processing (s)."""
+    band_hz: tuple[float, float] = (0.0, 0.0)
+    """The heart-rate band used (Hz)."""
+    window_s: float = 0.0
+    """The window of the heart rate over time (s)."""
 
     @property
     def hr_bpm(self) -> float | None:
@@ -179,4 +183,7 @@ def process_video(
     source = video if isinstance(video, FrameSource) else open_source(video, fps=fps)
     trace = extract_trace(source, cfg, {m.weighting})
     analysis = analyse(trace, m, cfg, name=source.name)
-    return ProcessResult(source.name, m.name, trace, analysis, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return ProcessResult(
+        source.name, m.name, trace, analysis, seconds, cfg.signal.band_hz, cfg.signal.window_s
+    )

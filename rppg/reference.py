@@ -54,24 +54,32 @@ def reference_hr(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig) ->
         _, wave, fs = pulse
         hr, _, _ = signal.recording_hr(wave, fs, sig)
         return np.nan if hr is None else hr
-    inside = (truth.t_s >= t0) & (truth.t_s <= t1)
-    return float(truth.hr_bpm[inside].mean()) if inside.any() else np.nan
+    return _mean_hr(truth, t0, t1)
 
 
 def reference_series(truth: GroundTruth, t_grid: np.ndarray, fs: float, sig: SignalConfig) -> np.ndarray:
     """True heart rate (bpm) in each window of a prediction sampled on ``t_grid`` (M,) at
-    ``fs`` Hz, windows as :func:`rppg.signal.windowed_hr`; NaN for windows the ground truth
-    does not cover."""
+    ``fs`` Hz, windows as :func:`rppg.signal.windowed_hr`; NaN for a window the ground truth
+    covers less than ``MIN_TRUTH_COVERAGE`` of."""
     t0, t1 = float(t_grid[0]), float(t_grid[-1])
     ends = signal.window_ends(len(t_grid), fs, sig.window_s, sig.hop_s)
+    wlen = min(len(t_grid), int(round(sig.window_s * fs)))
+    starts = t_grid[ends - wlen]
+    stops = t_grid[ends - 1]
+    covered = (np.minimum(truth.t_s[-1], stops) - np.maximum(truth.t_s[0], starts)) / np.maximum(
+        stops - starts, 1e-9
+    )
     pulse = truth_pulse(truth, t0, t1, sig)
     if pulse is not None:
         grid, wave, _ = pulse
-        on_grid = np.interp(t_grid, grid, wave, left=np.nan, right=np.nan)
-        return signal.windowed_hr(on_grid, fs, sig, t0, ends).hr_bpm
-    wlen = min(len(t_grid), int(round(sig.window_s * fs)))
-    out = np.full(len(ends), np.nan)
-    for i, end in enumerate(ends):
-        inside = (truth.t_s >= t_grid[end - wlen]) & (truth.t_s <= t_grid[end - 1])
-        out[i] = truth.hr_bpm[inside].mean() if inside.any() else np.nan
-    return out
+        out = signal.windowed_hr(np.interp(t_grid, grid, wave), fs, sig, t0, ends).hr_bpm
+    else:
+        out = np.array([_mean_hr(truth, a, b) for a, b in zip(starts, stops, strict=True)])
+    return np.where(covered >= MIN_TRUTH_COVERAGE, out, np.nan)
+
+
+def _mean_hr(truth: GroundTruth, t0: float, t1: float) -> float:
+    inside = (truth.t_s >= t0) & (truth.t_s <= t1)
+    if inside.any():
+        return float(truth.hr_bpm[inside].mean())
+    return float(np.interp((t0 + t1) / 2, truth.t_s, truth.hr_bpm))  # a sparse HR series

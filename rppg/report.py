@@ -172,28 +172,52 @@ def write_process_outputs(result: ProcessResult, out: Path) -> None:
         write_mask_images(trace.mean_mask, trace.mean_region, trace.mean_crop, out)
 
 
+QUALITY_COLOURS = {"good": "tab:green", "fair": "tab:orange", "poor": "tab:red", "none": "tab:gray"}
+OUTSIDE = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
+"""Legend placement beside the axes: a legend never covers data."""
+
+
 def plot_process(result: ProcessResult, path: Path) -> None:
-    """Four panels: RGB trace, pulse, its spectrum, heart rate over time."""
+    """Four panels: the colour trace, the pulse, its spectrum with the heart rate, and the
+    heart rate over time with each window's quality."""
     from rppg import signal
 
     a, trace = result.analysis, result.trace
-    with figure(path, rows=4, size=(10, 10), dpi=80, constrained_layout=True) as (_, axes):
+    hr = "no heart rate" if a.hr_bpm is None else f"{a.hr_bpm:.1f} bpm"
+    snr = "" if a.snr_db is None else f", SNR {a.snr_db:.1f} dB"
+    with figure(path, rows=4, size=(12, 11), dpi=90, constrained_layout=True) as (fig, axes):
+        fig.suptitle(f"{Path(result.video).name}: {hr}, quality {a.quality.label}{snr} (method {a.method})")
         rgb = next(iter(trace.rgb.values()))
-        for c, colour in enumerate("rgb"):
+        for c, (name, colour) in enumerate(zip("RGB", ("tab:red", "tab:green", "tab:blue"), strict=True)):
             ch = rgb[:, c]
-            axes[0].plot(trace.t_s, ch / np.nanmean(ch), color=colour, lw=0.8)
-        axes[0].set(title=f"{Path(result.video).name}: colour trace (relative)", xlabel="time (s)")
-        axes[1].plot(a.t_s, a.pulse, lw=0.8)
-        axes[1].set(title=f"pulse ({a.method})", xlabel="time (s)")
+            axes[0].plot(trace.t_s, ch / np.nanmean(ch), color=colour, lw=0.8, label=name)
+        axes[0].set(title="colour of the face region", xlabel="time (s)", ylabel="level / its mean")
+        axes[0].legend(**OUTSIDE)
+        axes[1].plot(a.t_s, a.pulse, lw=0.8, color="k")
+        axes[1].set(title="pulse (band-passed)", xlabel="time (s)", ylabel="pulse (a.u.)")
         spec = signal.spectrum(a.pulse, a.fs)
         keep = spec.freqs_hz <= 4.0
-        axes[2].plot(60 * spec.freqs_hz[keep], spec.power[keep], lw=0.8)
+        axes[2].plot(60 * spec.freqs_hz[keep], spec.power[keep], lw=0.8, color="k", label="whole pulse")
+        lo, hi = result.band_hz
+        axes[2].axvspan(60 * lo, 60 * hi, color="0.92", zorder=0, label="heart-rate band")
         if a.hr_bpm is not None:
-            axes[2].axvline(a.hr_bpm, color="r", ls="--", label=f"{a.hr_bpm:.1f} bpm")
-            axes[2].legend()
-        axes[2].set(title="spectrum", xlabel="bpm")
-        axes[3].plot(a.series.t_s, a.series.hr_bpm, marker=".")
-        axes[3].set(title="heart rate over time", xlabel="time (s)", ylabel="bpm")
+            axes[2].axvline(a.hr_bpm, color="tab:red", ls="--", label=f"heart rate {a.hr_bpm:.1f} bpm")
+        axes[2].set(title="spectrum", xlabel="frequency (bpm)", ylabel="power (a.u.)")
+        axes[2].legend(**OUTSIDE)
+        s = a.series
+        axes[3].plot(s.t_s, s.hr_bpm, color="0.6", lw=1, zorder=1)
+        for label, colour in QUALITY_COLOURS.items():
+            mine = [i for i, r in enumerate(a.window_quality) if r.label == label]
+            if mine:
+                axes[3].scatter(s.t_s[mine], s.hr_bpm[mine], color=colour, s=25, zorder=2, label=label)
+        if a.hr_bpm is not None:
+            axes[3].axhline(a.hr_bpm, color="k", ls=":", lw=1, label="whole recording")
+        axes[3].set(
+            title=f"heart rate over time ({result.window_s:g} s windows; colour = quality)",
+            xlabel="time (s, window end)",
+            ylabel="heart rate (bpm)",
+        )
+        axes[3].legend(**OUTSIDE)
 
 
 def write_mask_images(
@@ -214,7 +238,7 @@ def write_mask_images(
     alpha = (0.55 * np.clip(region, 0, 1))[..., None]
     overlay = (crop * (1 - alpha) + heat * alpha).astype(np.uint8)
     edge = (region >= 0.5).astype(np.uint8)
-    contours, _ = cv2.findContours(edge, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contours, _ = cv2.findContours(edge, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)  # holes too
     cv2.drawContours(overlay, contours, -1, (255, 255, 255), 1, cv2.LINE_AA)
     cv2.imwrite(str(out / "mask_overlay.png"), overlay)
 

@@ -144,3 +144,34 @@ def test_script_runs_the_same_evaluation_on_the_real_clip(tmp_path):
     assert run.returncode == 0, run.stderr
     metrics = {m["method"]: m for m in json.loads(run.stdout)["metrics"]}
     assert metrics["pos"]["n"] == 1 and metrics["pos"]["mae"] < 1.0
+
+
+def test_skin_patches_rated_honestly():
+    # Real pre-cropped skin video of darker skin at 15 fps (no face: --detector none).
+    root = shared_or_skip("skin_patches")
+    cfg = Config()
+    cfg.face.detector = "none"
+    report = evaluate("biaseval", root, ["mask", "pos"], cfg, cache_dir=None)
+    for m in report.metrics:
+        assert m["n"] == 21
+        assert m["mae"] <= 20.0, m["method"]
+        assert m["n_good_fair"] == 0 or m["mae_good_fair"] <= 5.0, m["method"]
+    rated = [r for r in report.rows if r.quality != "good"]
+    assert all(r.reasons for r in rated)
+
+
+def test_evaluation_reports_quality_and_windows(mixed_set, tmp_path):
+    out = tmp_path / "eval"
+    run = rppg("evaluate", "--dataset", "ubfc", "--root", mixed_set, "--methods", "pos", "--out", out,
+               "--cache", tmp_path / "cache")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    per_video = pd.read_csv(out / "per_video.csv")
+    assert set(per_video["quality"]) <= {"good", "fair", "poor", "none"}
+    windows = pd.read_csv(out / "per_window.csv")
+    assert {"t_s", "hr_true_bpm", "hr_pred_bpm", "quality", "snr_db", "face_share", "motion"} <= set(
+        windows.columns
+    )
+    metrics = pd.read_csv(out / "metrics.csv").set_index("method")
+    kept = per_video[per_video["quality"].isin(["good", "fair"])]
+    assert metrics.loc["pos", "n_good_fair"] == len(kept)
+    assert metrics.loc["pos", "mae_good_fair"] == pytest.approx(kept["abs_err_bpm"].mean(), abs=1e-3)

@@ -68,3 +68,30 @@ def test_crop_is_enlarged_square_inside_image():
     assert x1 <= 640 and y0 >= 0
     crop = resize_region(np.zeros((480, 640, 3), np.uint8), (x0, y0, x1, y1), 72)
     assert crop.shape == (72, 72, 3)
+
+
+def region_skin_share(region: str) -> tuple[float, float]:
+    """(share of the region's weight on the generator's skin, share of the face's skin the
+    region covers) on a synthetic frame."""
+    import cv2
+
+    from rppg.crops import FaceStage
+    from rppg.io.frames import Frame
+
+    renderer = Renderer(SynthSpec(noise_std=1.0, seed=2))
+    with FaceStage(FaceConfig(region=region)) as stage:
+        fc = stage(Frame(0, 0.0, renderer.frame(0.0)))
+    x0, y0, x1, y1 = fc.rect
+    size = fc.region.shape[0]
+    skin = cv2.resize(renderer.skin_map(0.0)[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)
+    on_skin = float((fc.region * skin).sum() / fc.region.sum())
+    total_skin = renderer.skin_map(0.0).sum() * (size / (x1 - x0)) ** 2
+    return on_skin, float((fc.region * skin).sum() / total_skin)
+
+
+def test_landmark_region_is_skin_and_most_of_it():
+    on_skin, coverage = region_skin_share("landmarks")
+    assert on_skin > 0.9  # no hair, eyes, background
+    assert coverage > 0.5  # forehead, cheeks, nose and chin: most of the face's skin
+    box_on_skin, _ = region_skin_share("box")
+    assert box_on_skin < 0.6  # the enlarged box is half background and hair

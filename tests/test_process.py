@@ -36,18 +36,53 @@ def test_summary_follows_the_contract(short_video):
     assert summary["quality"] in ("good", "fair", "poor", "none") and isinstance(summary["warnings"], list)
 
 
-def test_real_webcam_clip_within_1_bpm_of_oximeter():
+@pytest.mark.parametrize("ratio, distractor_hz", [(10, None), (13, None), (13, 2 * 72 / 60)])
+def test_hair_flickering_at_another_rate_does_not_win(make_video, ratio, distractor_hz):
+    # Hair and the wall behind the head change colour along the pulse's own colour direction,
+    # 10-13x more strongly than the skin pulses, at the heart rate + 36 bpm or at twice it.
+    spec = dict(hr_bpm=72.0, duration_s=20.0, width=320, height=240, seed=5, pulse_amplitude=0.004)
+    video = make_video(distractor_amplitude=0.004 * ratio, distractor_hz=distractor_hz, **spec)
+    for method in ("mask", "pos", "chrom"):
+        result = process_video(video, method=method)
+        assert result.hr_bpm == pytest.approx(72.0, abs=1.5), method
+        assert result.quality in ("good", "fair"), method
+    # The landmark region is what keeps the hair out: POS on the whole crop reads the flicker.
+    box = Config()
+    box.face.region = "box"
+    assert abs(process_video(video, method="pos", config=box).hr_bpm - 72.0) > 20
+
+
+def test_real_webcam_clip_whole_and_every_window_match_the_oximeter():
+    from rppg.io import load_dataset
+    from rppg.reference import reference_series
+
     folder = shared_or_skip("physrecorder_v01")
-    result = process_video(folder / "video_ZIP_H264.avi")
-    assert result.hr_bpm == pytest.approx(PHYSRECORDER_HR_BPM, abs=1.0)
+    rec = load_dataset("physrecorder", folder.parent)[0]
+    cfg = Config()
+    for method in ("mask", "pos"):
+        result = process_video(folder / "video_ZIP_H264.avi", method=method, config=cfg)
+        assert result.hr_bpm == pytest.approx(PHYSRECORDER_HR_BPM, abs=1.0), method
+        a = result.analysis
+        truth = reference_series(rec.truth(), a.t_s, a.fs, cfg.signal)
+        both = np.isfinite(truth)
+        assert both.sum() >= 10
+        assert np.abs(a.series.hr_bpm[both] - truth[both]).max() <= 3.0, method
+        assert result.quality == "good", method
 
 
-def test_talking_heads_run_with_face_and_plausible_rate():
+def test_talking_heads_plausible_when_rated_usable():
+    # No reference: a reading rated good or fair must be plausible (50-110 bpm for people
+    # talking at rest); the others must say why they are poor.
     folder = shared_or_skip("talking_heads")
     clips = sorted(folder.glob("*.mp4"))
-    assert clips
+    assert len(clips) == 7
+    usable = 0
     for clip in clips:
         result = process_video(clip)
         assert result.trace.face_ratio > 0.9, clip.name
-        assert 45 <= result.hr_bpm <= 150, clip.name
-        assert np.isfinite(result.analysis.pulse).all()
+        if result.quality in ("good", "fair"):
+            assert 50 <= result.hr_bpm <= 110, clip.name
+            usable += 1
+        else:
+            assert result.warnings, clip.name
+    assert usable >= 3

@@ -168,3 +168,38 @@ def test_window_ends_are_the_one_convention():
     series = signal.windowed_hr(sine(1.5, 12.5), FS, t0_s=2.0)
     assert series.t_s.tolist() == pytest.approx([2.0 + (e - 1) / FS for e in ends])
     assert signal.window_ends(100, FS, 10.0, 1.0).tolist() == [100]  # shorter than a window
+
+
+@pytest.mark.parametrize(
+    "harmonic, guarded, unguarded", [(0.8, 72.0, 72.0), (1.3, 72.0, 144.0), (2.0, 144.0, 144.0)]
+)
+def test_harmonic_guard_reports_the_fundamental(harmonic, guarded, unguarded):
+    # A first harmonic (or a flicker at twice the rate) outgrows the pulse. The guard takes
+    # f/2 when it holds at least half of f's power (harmonic amplitude up to sqrt 2); beyond
+    # that only a tighter region helps (see test_process).
+    rng = np.random.default_rng(1)
+    x = sine(1.2, 30) + harmonic * sine(2.4, 30, phase=1.0) + 0.2 * rng.normal(size=900)
+    assert signal.estimate_hr(x, FS)[0] == pytest.approx(guarded, abs=0.5)
+    off = SignalConfig(harmonic_guard=False)
+    assert signal.estimate_hr(x, FS, off)[0] == pytest.approx(unguarded, abs=0.5)
+
+
+def test_harmonic_guard_leaves_a_lone_fast_rate_alone():
+    # 140 bpm with nothing at 70: the guard must not halve a real fast heart rate.
+    rng = np.random.default_rng(2)
+    x = sine(140 / 60, 30) + 0.3 * rng.normal(size=900)
+    assert signal.estimate_hr(x, FS)[0] == pytest.approx(140.0, abs=0.5)
+
+
+def test_whole_recording_rate_is_the_median_of_the_windows():
+    # 40 s at 70 bpm with 8 s of a louder 110 bpm artefact in the middle: the median of the
+    # windows keeps 70; one periodogram of the whole is pulled towards the artefact's power.
+    t = np.arange(int(40 * FS)) / FS
+    x = np.sin(2 * np.pi * 70 / 60 * t)
+    burst = (t > 16) & (t < 24)
+    x[burst] += 4 * np.sin(2 * np.pi * 110 / 60 * t[burst])
+    hr, _, series = signal.recording_hr(x, FS)
+    assert hr == pytest.approx(70.0, abs=0.5)
+    assert hr == pytest.approx(np.median(series.hr_bpm))
+    periodogram, _, _ = signal.recording_hr(x, FS, SignalConfig(whole="periodogram"))
+    assert periodogram == pytest.approx(110.0, abs=1.0)
