@@ -20,9 +20,11 @@ from rppg.synth.layouts import write_dataset
 from rppg.synth.spec import SynthSpec, mixed_specs
 
 
-def mean_mask_and_skin(spec: SynthSpec, frames: int = 60) -> tuple[np.ndarray, np.ndarray]:
+def mean_mask_and_skin(
+    spec: SynthSpec, frames: int = 60, cfg: Config | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The learned mask and the generator's own skin map, averaged over the same face crops
-    (the mask's input size) of a synthetic video."""
+    (the mask's input size) of a synthetic video, cropped as ``cfg.face`` says."""
     import cv2
 
     from rppg.crops import FaceStage
@@ -30,7 +32,7 @@ def mean_mask_and_skin(spec: SynthSpec, frames: int = 60) -> tuple[np.ndarray, n
     from rppg.model import load_mask_model, masked_rgb
     from rppg.synth.scene import Renderer
 
-    cfg = Config()
+    cfg = cfg or Config()
     renderer, net = Renderer(spec), load_mask_model()
     size = (cfg.model.input_size, cfg.model.input_size)
     masks, skins = [], []

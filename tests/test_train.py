@@ -188,7 +188,7 @@ def test_trained_mask_no_worse_than_box_on_real_clip():
 
 @needs_weights
 def test_learned_mask_is_high_on_skin_low_elsewhere():
-    mask, skin = mean_mask_and_skin(SynthSpec(width=320, height=240, seed=77), frames=30)
+    mask, skin = mean_mask_and_skin(SynthSpec(width=320, height=240, seed=77), frames=30, cfg=box_config())
     r = np.corrcoef(mask.ravel(), skin.ravel())[0, 1]
     assert r > 0.5
     assert mask[skin > 0.8].mean() > 2 * mask[skin < 0.05].mean()
