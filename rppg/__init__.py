@@ -1,17 +1,31 @@
 """rppg: heart rate from face video (remote photoplethysmography).
 
-import rppg
-result = rppg.process_video("face.avi")          # method from the config (default: see config)
-print(result.hr_bpm, result.snr_db)
+    import rppg
+    result = rppg.process_video("face.avi")          # method from the config (default: mask)
+    print(result.hr_bpm, result.quality, result.warnings)
+
+The names below load on first use, so that ``rppg --help`` starts without numpy or OpenCV.
 """
 
 from rppg.runtime import configure_process
 
-configure_process()  # before cv2 or mediapipe start logging or allocating
-
-from rppg.config import Config, load_config  # noqa: E402
-from rppg.errors import RppgError  # noqa: E402
-from rppg.pipeline import ProcessResult, process_video  # noqa: E402
+configure_process()  # before numpy, cv2 or mediapipe load, start threads or log
 
 __all__ = ["Config", "ProcessResult", "RppgError", "load_config", "process_video"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+_HOMES = {
+    "Config": "rppg.config",
+    "load_config": "rppg.config",
+    "RppgError": "rppg.errors",
+    "ProcessResult": "rppg.pipeline",
+    "process_video": "rppg.pipeline",
+}
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'rppg' has no attribute {name!r}")

@@ -26,11 +26,12 @@ from rppg.errors import RppgError
 class FaceConfig:
     """How faces are found, followed and cropped, and which of their pixels count."""
 
-    detector: str = "mediapipe"
-    """Face detector name: ``mediapipe``, ``haar`` or ``none`` (the whole frame is skin:
-    pre-cropped skin video)."""
+    detector: str = "blazeface"
+    """Face detector name: ``blazeface`` (run by OpenCV), ``mediapipe`` (the same model via
+    mediapipe, if installed), ``haar`` or ``none`` (the whole frame is skin: pre-cropped
+    skin video)."""
     model_path: str | None = None
-    """mediapipe face-detection ``.tflite``; None = the one shipped in rppg's data/."""
+    """Face-detection ``.tflite`` (BlazeFace short range); None = the one shipped in data/."""
     min_confidence: float = 0.5
     """Detections (and landmark fits) below this score are ignored."""
     detect_every: int = 5
@@ -50,9 +51,10 @@ class FaceConfig:
     region: str = "landmarks"
     """Which pixels of the crop count: ``landmarks`` (the face oval without eyes, brows and
     lips, from the face mesh), ``box`` (all of the crop) or ``skin`` (skin-coloured pixels)."""
-    landmarks_every: int = 10
-    """Fit the face mesh on every k-th frame; offline, the points are interpolated between
-    fits (live: held)."""
+    landmarks_every_s: float = 0.2
+    """Fit the face mesh this often (s); offline, the region is interpolated between fits
+    (live: held). Faces that talk and turn need a fit every few frames: fits 0.33 s or more
+    apart lost windows on the real clips (README, speed)."""
     landmark_model: str | None = None
     """Face mesh ``.tflite`` (mediapipe's FaceMesh); None = the one shipped in rppg's data/."""
     oval_scale: float = 0.8

@@ -8,7 +8,7 @@ evaluate), training's crop cache and the benchmark.
             fc.crop, fc.region                # (36, 36, 3) BGR uint8, (36, 36) weights in [0, 1]
         fc = stage(frame)                     # live: one frame, landmarks held between fits
 
-Regions (``face.region``): ``landmarks`` fits the face mesh every ``landmarks_every`` frames
+Regions (``face.region``): ``landmarks`` fits the face mesh every ``landmarks_every_s``
 and keeps the oval without eyes, brows and lips (:mod:`rppg.landmarks`); the region, not a
 smoothed box, follows the head. ``box`` counts the whole crop (the detected box enlarged by
 ``box_scale``) and ``skin`` its skin-coloured pixels. With ``detector: none`` the whole
@@ -17,7 +17,9 @@ frame is the crop (pre-cropped skin video).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -27,7 +29,7 @@ from rppg.config import FaceConfig
 from rppg.errors import RppgError
 from rppg.face import Box, FaceDetector, FaceTracker, WholeFrame, crop_box, make_detector, resize_region
 from rppg.io.frames import Frame
-from rppg.landmarks import Landmarker, oval_box, rasterize, roll, skin_polygons
+from rppg.landmarks import FACE_OVAL, Landmarker, oval_box, rasterize, roll, skin_outline
 
 Rect = tuple[int, int, int, int]
 """A crop rectangle (x0, y0, x1, y1) in frame pixels."""
@@ -61,8 +63,9 @@ class FaceCrop:
     """The crop resized to (crop_size, crop_size, 3), BGR uint8."""
     region: np.ndarray | None = None
     """Weight of each crop pixel in the colour sample, (crop_size, crop_size) in [0, 1]."""
-    points: np.ndarray | None = None
-    """Face mesh points (N, 2) in frame pixels (``landmarks`` region only)."""
+    outline: np.ndarray | None = None
+    """The skin region's outline (V, 2) in frame pixels (``landmarks`` region only; see
+    :func:`rppg.landmarks.skin_outline`)."""
 
     @property
     def found(self) -> bool:
@@ -108,64 +111,87 @@ class FaceStage:
     def reset(self) -> None:
         self.tracker.reset()
         self._count = 0
-        self._fit_t: float | None = None
-        self._fit_points: np.ndarray | None = None
+        self._fit: Fit | None = None
+        self._next_fit_t: float | None = None
 
     # ------------------------------------------------------------------ the two ways in
 
     def __call__(self, frame: Frame) -> FaceCrop:
-        """One frame (live): landmarks refitted on every ``landmarks_every``-th frame (every
-        ``detect_every``-th while the face is lost) and held in between."""
+        """One frame (live): landmarks refitted every ``landmarks_every_s`` (every
+        ``detect_every``-th frame while the face is lost) and held in between."""
         if self.region != "landmarks":
             return self._from_box(frame)
-        lost = self._fit_points is None
-        every = min(self.cfg.detect_every, self.cfg.landmarks_every) if lost else self.cfg.landmarks_every
-        if self._count % every == 0:
+        lost = self._fit is None
+        if (lost and self._count % self.cfg.detect_every == 0) or self._due(frame.t_s, schedule=True):
             self._refit(frame)
         self._count += 1
-        points = self._fit_points if self._fresh(frame.t_s) else None
-        return self._from_points(frame, points)
+        return self._from_outline(frame, self._fit.outline if self._fresh(frame.t_s) else None)
 
     def crops(self, frames: Iterable[Frame]) -> Iterator[FaceCrop]:
-        """Every frame's face (offline): landmarks fitted on every ``landmarks_every``-th
-        frame and interpolated in time between fits, so the region moves with the head
-        between fits instead of lagging behind it. Holds at most that many frames."""
+        """Every frame's face (offline): landmarks fitted every ``landmarks_every_s`` and the
+        region interpolated in time between fits, so that it moves with the head between fits
+        instead of lagging behind it.
+
+        The fits run in a worker thread (OpenCV's DNN releases the GIL) one segment ahead:
+        while the frames up to one fit are cropped here, the next fit is computed there.
+        Holds the frames of two segments (a few tenths of a second)."""
         if self.region != "landmarks":
             yield from map(self._from_box, frames)
             return
+        segments: deque[tuple[Future, Frame, list[Frame]]] = deque()  # (fit, its frame, frames before it)
         pending: list[Frame] = []
-        before: tuple[float, np.ndarray | None] | None = None
-        for i, frame in enumerate(frames):
-            if i % self.cfg.landmarks_every:
-                pending.append(frame)
-                continue
-            self._refit(frame)
-            after = (frame.t_s, self._fit_points)
-            for f in pending:
-                yield self._from_points(f, self._between(before, after, f.t_s))
-            pending = []
-            yield self._from_points(frame, self._fit_points)
-            before = after
+        before: Fit | None = None
+        with ThreadPoolExecutor(1, thread_name_prefix="rppg-mesh") as fitter:
+            for frame in frames:
+                if not self._due(frame.t_s, schedule=True):
+                    pending.append(frame)
+                    continue
+                segments.append((fitter.submit(self._refit, frame), frame, pending))
+                pending = []
+                while len(segments) > 1:  # the newest fit computes while these are cropped
+                    before = yield from self._segment(segments.popleft(), before)
+            while segments:
+                before = yield from self._segment(segments.popleft(), before)
         for f in pending:
-            yield self._from_points(f, self._between(before, None, f.t_s))
+            yield self._from_outline(f, _between(before, None, f.t_s, self.cfg.hold_s))
+
+    def _segment(self, segment, before: Fit | None):
+        """Crops of the frames before a fit (interpolated) and of the fit's own frame; the
+        fit, which the next segment interpolates from."""
+        future, frame, frames = segment
+        after = future.result()
+        for f in frames:
+            yield self._from_outline(f, _between(before, after, f.t_s, self.cfg.hold_s))
+        yield self._from_outline(frame, None if after is None else after.outline)
+        return after
+
+    def _due(self, t_s: float, schedule: bool = False) -> bool:
+        """Whether the frame at ``t_s`` gets a fit: ``landmarks_every_s`` after the last one
+        (10 ms early counts); ``schedule`` books the next one."""
+        due = self._next_fit_t is None or t_s >= self._next_fit_t
+        if due and schedule:
+            self._next_fit_t = t_s + self.cfg.landmarks_every_s - 0.01
+        return due
 
     # ------------------------------------------------------------------ landmarks
 
-    def _refit(self, frame: Frame) -> None:
+    def _refit(self, frame: Frame) -> Fit | None:
         """Fit the mesh in the square around the last fit's oval (turned with the face), else
-        around the face the detector finds."""
+        around the face the detector finds; the new fit, or None if the face was not found."""
         points = None
         if self._fresh(frame.t_s):
-            points = self._fit_centred(frame.image, self._fit_points)
+            points = self._fit_centred(frame.image, self._fit.points)
         if points is None:
             box = self.tracker.find(frame.image)
             if box is not None:
                 points = self.landmarker.fit(frame.image, box.center, SEARCH_SCALE * max(box.w, box.h))
                 points = None if points is None else self._fit_centred(frame.image, points)
         if points is not None:
-            self._fit_t, self._fit_points = frame.t_s, points
-        elif not self._fresh(frame.t_s):
-            self._fit_t, self._fit_points = None, None
+            self._fit = Fit(frame.t_s, points, skin_outline(points, self.cfg))
+            return self._fit
+        if not self._fresh(frame.t_s):
+            self._fit = None
+        return None
 
     def _fit_centred(self, image: np.ndarray, guess: np.ndarray) -> np.ndarray | None:
         """Fit in the square around ``guess``'s oval; again around the result if the face
@@ -184,30 +210,20 @@ class FaceStage:
         return points
 
     def _fresh(self, t_s: float) -> bool:
-        return self._fit_t is not None and abs(t_s - self._fit_t) <= self.cfg.hold_s + 1e-9
+        return self._fit is not None and abs(t_s - self._fit.t_s) <= self.cfg.hold_s + 1e-9
 
-    def _between(self, before, after, t_s: float) -> np.ndarray | None:
-        """Points at time ``t_s`` from the fits (t, points or None) around it: linear in
-        time when both found a face; the one that did, if within ``hold_s``; else None."""
-        have = [fit for fit in (before, after) if fit is not None and fit[1] is not None]
-        if len(have) == 2:
-            (t0, p0), (t1, p1) = have
-            return p0 + (t_s - t0) / max(t1 - t0, 1e-9) * (p1 - p0)
-        if have and abs(t_s - have[0][0]) <= self.cfg.hold_s:
-            return have[0][1]
-        return None
-
-    def _from_points(self, frame: Frame, points: np.ndarray | None) -> FaceCrop:
-        if points is None:
+    def _from_outline(self, frame: Frame, outline: np.ndarray | None) -> FaceCrop:
+        if outline is None:
             return FaceCrop(frame.t_s)
         h, w = frame.image.shape[:2]
-        cx, cy, side = _oval_square(points, self.cfg.oval_scale * self.cfg.region_margin)
-        box = Box(*oval_box(points))
+        (x0, y0), (x1, y1) = outline[: len(FACE_OVAL)].min(axis=0), outline[: len(FACE_OVAL)].max(axis=0)
+        side = self.cfg.region_margin * max(x1 - x0, y1 - y0)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         rect = crop_box(Box(cx - side / 2, cy - side / 2, side, side), 1.0, w, h)
         size = self.cfg.crop_size
         crop = resize_region(frame.image, rect, size)
-        region = rasterize(skin_polygons(points, self.cfg), rect, size)
-        return FaceCrop(frame.t_s, box, rect, crop, region, points)
+        box = Box(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+        return FaceCrop(frame.t_s, box, rect, crop, rasterize(outline, rect, size), outline)
 
     # ------------------------------------------------------------------ boxes
 
@@ -231,6 +247,27 @@ class FaceStage:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class Fit:
+    """One face-mesh fit: when, the mesh points and the skin outline they give."""
+
+    t_s: float
+    points: np.ndarray
+    """(468, 2) frame pixels."""
+    outline: np.ndarray
+    """(V, 2) frame pixels, see :func:`rppg.landmarks.skin_outline`."""
+
+
+def _between(before: Fit | None, after: Fit | None, t_s: float, hold_s: float) -> np.ndarray | None:
+    """The skin outline at ``t_s`` from the fits around it: linear in time when both found
+    the face; the one that did, if within ``hold_s``; else None."""
+    if before is not None and after is not None:
+        a = (t_s - before.t_s) / max(after.t_s - before.t_s, 1e-9)
+        return before.outline + np.float32(a) * (after.outline - before.outline)
+    near = before or after
+    return near.outline if near is not None and abs(t_s - near.t_s) <= hold_s else None
 
 
 def _oval_square(points: np.ndarray, scale: float) -> tuple[float, float, float]:

@@ -7,8 +7,8 @@ without hair, background, neck or clothing.
 
     with Landmarker.from_config(cfg.face) as lm:
         points = lm.fit(image, centre, side)            # (468, 2) frame pixels, or None
-    polygons = skin_polygons(points, cfg.face)          # [(polygon (K, 2), inside?), ...]
-    gate = rasterize(polygons, rect, 36)                # (36, 36) in [0, 1] over the crop
+    outline = skin_outline(points, cfg.face)            # (V, 2): oval, then eyes, brows, lips
+    gate = rasterize(outline, rect, 36)                 # (36, 36) in [0, 1] over the crop
 """
 
 from __future__ import annotations
@@ -36,9 +36,6 @@ RIGHT_BROW = [46, 53, 52, 65, 55, 107, 66, 105, 63, 70]
 LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185]
 AREAS = {"oval": FACE_OVAL, "eyes": LEFT_EYE + RIGHT_EYE, "brows": LEFT_BROW + RIGHT_BROW, "lips": LIPS}
 """Point sets of the face's areas (for reports: mean mask weight per area)."""
-
-Polygon = tuple[np.ndarray, bool]
-"""Vertices (K, 2) in pixels, and whether the polygon adds to the region (else removes)."""
 
 
 class Landmarker:
@@ -92,24 +89,28 @@ class Landmarker:
         self.close()
 
 
-def _scaled(points: np.ndarray, scale: float) -> np.ndarray:
-    centre = points.mean(axis=0)
-    return centre + scale * (points - centre)
+_SHAPES = (FACE_OVAL, LEFT_EYE, RIGHT_EYE, LEFT_BROW, RIGHT_BROW, LIPS)
+_INDEX = np.concatenate(_SHAPES)
+_STARTS = np.cumsum([0] + [len(s) for s in _SHAPES])[:-1]
+_SHAPE_OF = np.repeat(np.arange(len(_SHAPES)), [len(s) for s in _SHAPES])
 
 
-def skin_polygons(points: np.ndarray, cfg: FaceConfig) -> list[Polygon]:
-    """The skin region as polygons in the points' coordinates: the face oval scaled by
-    ``oval_scale`` (added), then each eye, brow and the lips scaled by theirs (removed)."""
-    polys = [(_scaled(points[FACE_OVAL], cfg.oval_scale), True)]
-    for outline, scale in (
-        (LEFT_EYE, cfg.eye_scale),
-        (RIGHT_EYE, cfg.eye_scale),
-        (LEFT_BROW, cfg.brow_scale),
-        (RIGHT_BROW, cfg.brow_scale),
-        (LIPS, cfg.lips_scale),
-    ):
-        polys.append((_scaled(points[outline], scale), False))
-    return polys
+def skin_outline(points: np.ndarray, cfg: FaceConfig) -> np.ndarray:
+    """The skin region's outline (V, 2) in the points' coordinates: the face oval scaled by
+    ``oval_scale`` about its centre (the region), then each eye, brow and the lips scaled by
+    theirs (holes), concatenated in the order of :data:`OUTLINE_PARTS`. Linear in the points,
+    so outlines of two fits can be interpolated instead of the points."""
+    shapes = points[_INDEX]
+    centres = np.add.reduceat(shapes, _STARTS, axis=0) / np.diff(np.append(_STARTS, len(_INDEX)))[:, None]
+    scales = np.array(
+        [cfg.oval_scale, cfg.eye_scale, cfg.eye_scale, cfg.brow_scale, cfg.brow_scale, cfg.lips_scale]
+    )
+    centre = centres[_SHAPE_OF]
+    return (centre + scales[_SHAPE_OF, None] * (shapes - centre)).astype(np.float32)
+
+
+OUTLINE_PARTS = tuple(zip(_STARTS, np.append(_STARTS[1:], len(_INDEX)), strict=True))
+"""(start, stop) of each shape in an outline: the oval first, then the holes."""
 
 
 def roll(points: np.ndarray) -> float:
@@ -128,13 +129,15 @@ def oval_box(points: np.ndarray) -> tuple[float, float, float, float]:
 _SHIFT = 4  # fillPoly's sub-pixel bits: vertices at 1/16 px
 
 
-def rasterize(polygons: list[Polygon], rect: tuple[int, int, int, int], size: int) -> np.ndarray:
-    """Coverage (size, size) float32 in [0, 1] of ``polygons`` (frame pixels) over the crop
-    rectangle ``rect`` resized to ``size``: anti-aliased, so edges count in part."""
+def rasterize(outline: np.ndarray, rect: tuple[int, int, int, int], size: int) -> np.ndarray:
+    """Coverage (size, size) float32 in [0, 1] of a skin outline (:func:`skin_outline`, frame
+    pixels) over the crop rectangle ``rect`` resized to ``size``: anti-aliased, so edges
+    count in part."""
     x0, y0, x1, y1 = rect
-    scale = np.array([size / max(x1 - x0, 1), size / max(y1 - y0, 1)])
+    scale = np.array([size / max(x1 - x0, 1), size / max(y1 - y0, 1)], np.float32) * (1 << _SHIFT)
+    pts = np.round((outline - np.array([x0, y0], np.float32)) * scale).astype(np.int32)
     canvas = np.zeros((size, size), np.uint8)
-    for poly, inside in polygons:
-        pts = np.round((poly - (x0, y0)) * scale * (1 << _SHIFT)).astype(np.int32)
-        cv2.fillPoly(canvas, [pts], 255 if inside else 0, cv2.LINE_AA, _SHIFT)
+    (a, b), *holes = OUTLINE_PARTS
+    cv2.fillPoly(canvas, [pts[a:b]], 255, cv2.LINE_AA, _SHIFT)
+    cv2.fillPoly(canvas, [pts[h0:h1] for h0, h1 in holes], 0, cv2.LINE_AA, _SHIFT)
     return canvas.astype(np.float32) * np.float32(1 / 255)

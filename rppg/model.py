@@ -59,17 +59,25 @@ class MaskNet:
             soft_b=float(np.asarray(arrays["softconv.bias"]).reshape(-1)[0]),
         )
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """Masks (B, H, W) in (0, 1) of normalised crops x (B, H, W, 3) float32."""
+    def __call__(self, x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        """Masks (B, H, W) in (0, 1) of normalised crops x (B, H, W, 3) float32; with
+        ``where`` (B, H, W) bool, only those pixels are computed (the rest are 0)."""
         b, h, w, _ = x.shape
         padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
         patches = sliding_window_view(padded, (3, 3), axis=(1, 2))  # (B, H, W, 3, 3, 3): c, dy, dx
-        cols = patches.transpose(0, 1, 2, 4, 5, 3).reshape(b * h * w, 27)
+        if where is None:
+            cols = patches.transpose(0, 1, 2, 4, 5, 3).reshape(b * h * w, 27)
+        else:
+            cols = patches[where].transpose(0, 2, 3, 1).reshape(-1, 27)
         z = cols @ self.conv_w
         z += self.conv_b
         np.tanh(z, out=z)
-        logit = z @ self.soft_w + self.soft_b
-        return _sigmoid(logit).reshape(b, h, w)
+        mask = _sigmoid(z @ self.soft_w + self.soft_b)
+        if where is None:
+            return mask.reshape(b, h, w)
+        out = np.zeros((b, h, w), np.float32)
+        out[where] = mask
+        return out
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -106,7 +114,7 @@ def masked_rgb(
         if gate is not None and gate.shape[1:] != (size, size):
             gate = np.stack([cv2.resize(g, (size, size), interpolation=cv2.INTER_AREA) for g in gate])
     rgb = crops[..., ::-1].astype(np.float32) * np.float32(1 / 255)
-    masks = net(normalise(rgb))
+    masks = net(normalise(rgb), None if gate is None else gate > 0)  # outside the gate: not needed
     weights = masks if gate is None else masks * gate
     total = weights.sum(axis=(1, 2))
     sums = np.einsum("bhw,bhwc->bc", weights, rgb, dtype=np.float64)

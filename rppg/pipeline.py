@@ -21,6 +21,7 @@ from rppg.errors import NoFaceError, RppgError
 from rppg.io import FrameSource, open_source
 from rppg.methods import METHODS, Method, pulse_signal
 from rppg.quality import Rating
+from rppg.runtime import preload
 from rppg.trace import Trace, TraceBuilder
 
 
@@ -179,6 +180,7 @@ def process_video(
     """
     cfg = config or Config()
     m = METHODS.get(method or cfg.method)
+    preload("scipy.linalg")  # the detrend's, needed once the frames are done
     start = time.perf_counter()
     source = video if isinstance(video, FrameSource) else open_source(video, fps=fps)
     trace = extract_trace(source, cfg, {m.weighting})

@@ -25,6 +25,8 @@ from rppg.io.frames import Frame
 from rppg.model import MaskNet, load_mask_model, masked_rgb
 
 WEIGHTINGS = ("uniform", "mask")
+PICTURE_EVERY = 8
+"""Every this many frames with a face go into the mean crop and region of the pictures."""
 
 
 def region_mean(crop: np.ndarray, region: np.ndarray) -> np.ndarray:
@@ -135,6 +137,7 @@ class TraceBuilder:
         self._sums: dict[str, np.ndarray] = {}
         self._n_crops = 0
         self._n_masks = 0
+        self._n_frames_with_face = 0
 
     def add(self, frame: Frame) -> FrameSample:
         """Find the face in ``frame`` (live: one frame at a time) and record its samples."""
@@ -155,9 +158,11 @@ class TraceBuilder:
             for w in self.weightings:
                 self._rgb[w].append(nan)
             return sample
-        self._accumulate("crop", fc.crop)
-        self._accumulate("region", fc.region)
-        self._n_crops += 1
+        if self._n_frames_with_face % PICTURE_EVERY == 0:  # the mean pictures need no more
+            self._accumulate("crop", fc.crop)
+            self._accumulate("region", fc.region)
+            self._n_crops += 1
+        self._n_frames_with_face += 1
         if "uniform" in self.weightings:
             sample.rgb["uniform"] = region_mean(fc.crop, fc.region)
             self._rgb["uniform"].append(sample.rgb["uniform"])

@@ -21,8 +21,10 @@ def skin_share_inside(box: Box, skin: np.ndarray) -> float:
     return inside / skin.sum()
 
 
-@pytest.mark.parametrize("name", ["mediapipe", "haar"])
+@pytest.mark.parametrize("name", ["blazeface", "mediapipe", "haar"])
 def test_detector_finds_the_face(scene, name):
+    if name == "mediapipe":
+        pytest.importorskip("mediapipe", reason="the optional mediapipe detector needs mediapipe installed")
     image, skin = scene
     detector = make_detector(FaceConfig(detector=name))
     try:
@@ -59,6 +61,21 @@ def test_tracker_detects_every_k_frames_and_reports_loss(scene):
     assert lost[-1] is None  # then reported lost
     tracker.reset()
     assert tracker.box is None
+
+
+def test_blazeface_agrees_with_mediapipe(scene):
+    pytest.importorskip("mediapipe", reason="the comparison needs mediapipe installed")
+    image, _ = scene
+    ours, theirs = (
+        make_detector(FaceConfig(detector="blazeface")),
+        make_detector(FaceConfig(detector="mediapipe")),
+    )
+    try:
+        a, b = ours.detect(image)[0], theirs.detect(image)[0]
+    finally:
+        ours.close()
+        theirs.close()
+    assert a.iou(b) > 0.9 and a.score == pytest.approx(b.score, abs=0.05)
 
 
 def test_crop_is_enlarged_square_inside_image():

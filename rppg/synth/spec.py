@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 
 @dataclass
 class SynthSpec:
@@ -75,6 +73,8 @@ def mixed_specs(n: int, seed: int = 0, **fixed) -> list[SynthSpec]:
     """``n`` specs with mixed conditions (heart rate 50-140 bpm, motion, noise, light drift
     and flicker, heart-rate drift, distractors), reproducible from ``seed``; ``fixed``
     overrides fields for all (e.g. width, duration_s)."""
+    import numpy as np  # here: the command line imports this module for its defaults
+
     rng = np.random.default_rng(seed)
     specs = []
     for i in range(n):
