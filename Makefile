@@ -1,15 +1,30 @@
-# Two entry points (see README): `make demo` and `make test`. Both set up .venv first.
-VENV ?= .venv
-PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+# Two entry points (see README): `make demo` and `make test`. Both set up a virtual
+# environment first, one per Python: .venv/py3.11, .venv/py3.13, ...
+#
+# On Python 3.11 (this project's machines) the pinned environment of constraints.txt is
+# installed, with training (CPU torch 2.13.0 from the local disk) and the optional mediapipe
+# detector. On any other Python: the current releases of the base install, no torch (the
+# training tests then skip). Override with EXTRAS=... and CONSTRAINTS=...
 PYTHON ?= python3
+PYVER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+ifeq ($(PYVER),3.11)
+EXTRAS ?= dev,train,mediapipe
+CONSTRAINTS ?= -c constraints.txt
+else
+EXTRAS ?= dev
+CONSTRAINTS ?=
+endif
+VENV ?= .venv/py$(PYVER)
+PY := $(VENV)/bin/python
+comma := ,
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
 .PHONY: setup demo test lint benchmark clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install -q $(CONSTRAINTS) -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 setup: $(STAMP)

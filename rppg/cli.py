@@ -221,6 +221,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 @command("train")
 def _train(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:  # only training needs it
+        raise RppgError("rppg train needs torch: pip install 'rppg[train]'")
     from rppg.report import prepare_out_dir
     from rppg.train import train
 

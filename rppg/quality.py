@@ -133,12 +133,18 @@ def recording_evidence(analysis, trace) -> Evidence:
     return Evidence(hr, snr, trace.face_ratio, motion(trace, everything), spread, usable)
 
 
+GREY_LEVELS = 4.0
+"""Channels of a recording's mean colour within this many grey levels: no colour. Skin
+differs by tens of levels between channels; a grey video by rounding: OpenCV 4.14 decodes
+grey MJPG with green 2 levels above red and blue."""
+
+
 def has_colour(trace) -> bool:
-    """Whether the video has colour at all: a grey video's R, G and B are equal, and every
-    colour projection (POS, CHROM, ...) is left with noise."""
+    """Whether the video has colour at all: a grey video's R, G and B are (nearly) equal, and
+    every colour projection (POS, CHROM, ...) is left with noise."""
     rgb = next(iter(trace.rgb.values()))
     rgb = rgb[np.isfinite(rgb).all(axis=1)]
-    return len(rgb) > 0 and float(np.abs(rgb - rgb.mean(axis=1, keepdims=True)).max()) > 0.5
+    return len(rgb) > 0 and float(np.ptp(rgb.mean(axis=0))) > GREY_LEVELS
 
 
 def rate_recording(analysis, trace, cfg: Config, needs_colour: bool = True) -> Rating:
