@@ -1,5 +1,5 @@
 # Two entry points (see README): `make demo` and `make test`. Both set up a virtual
-# environment first, one per Python: .venv/py3.11, .venv/py3.13, ...
+# environment first, one per Python: .venv/py3.11, .venv/py3.13, ... (.venv/current: the last)
 #
 # On Python 3.11 (this project's machines) the pinned environment of constraints.txt is
 # installed, with training (CPU torch 2.13.0 from the local disk) and the optional mediapipe
@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 setup: $(STAMP)
+	@case "$(VENV)" in .venv/*) ln -sfn $(notdir $(VENV)) .venv/current;; esac
 
 demo: setup
 	$(VENV)/bin/rppg synth demo/sample --hr 72 --duration 30 --seed 1 --motion 3

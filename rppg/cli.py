@@ -39,17 +39,27 @@ def command(name: str):
     return add
 
 
-def add_config_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", help="YAML config file (default: built-in defaults)")
+def add_config_args(p: argparse.ArgumentParser, weights: bool = True) -> None:
+    defaults = Config()
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="YAML settings file (default: the built-in defaults; see 'rppg config')",
+    )
     p.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override one setting, e.g. --set signal.window_s=8 (repeatable)",
+        help="override one setting, e.g. --set signal.window_s=8 (repeatable; names: 'rppg config')",
     )
-    p.add_argument("--detector", help="face detector: mediapipe, haar or none")
-    p.add_argument("--weights", help="mask weights file (method 'mask')")
+    p.add_argument(
+        "--detector",
+        help=f"face detector: blazeface, mediapipe, haar, or none for pre-cropped skin video "
+        f"(default: {defaults.face.detector})",
+    )
+    if weights:
+        p.add_argument("--weights", metavar="FILE", help="mask weights .npz (default: the shipped ones)")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -64,49 +74,94 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="rppg", description="Heart rate from face video (remote PPG).")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+EXAMPLES = {
+    "process": "rppg process face.mp4 --out results/",
+    "live": "rppg live            (or: rppg live --source face.mp4 --headless)",
+    "evaluate": "rppg evaluate --dataset ubfc --root DATASET_2/ --methods mask,pos",
+    "train": "rppg train --config configs/train.yaml --out runs/mask",
+    "synth": "rppg synth out/ --hr 75 --duration 30",
+    "methods": "rppg methods",
+    "config": "rppg config > my.yaml",
+}
 
-    p = sub.add_parser("process", help="heart rate of one video file or image folder")
+
+def usage() -> str:
+    """What ``rppg`` alone prints: the commands, one example each."""
+    lines = ["usage: rppg COMMAND [options]   (rppg COMMAND --help for its options; rppg --version)", ""]
+    lines += [f"  {name:9s} {HELP[name]}\n            e.g. {example}" for name, example in EXAMPLES.items()]
+    return "\n".join(lines)
+
+
+HELP = {
+    "process": "heart rate of a video file or image folder (or several)",
+    "live": "live heart rate from a webcam, or a video played as one",
+    "evaluate": "metrics of methods over a dataset with ground truth",
+    "train": "train the skin mask (needs 'rppg[train]')",
+    "synth": "write a synthetic face video with a known pulse",
+    "methods": "list the pulse methods",
+    "config": "print every setting with its value, as YAML",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from rppg import __version__
+    from rppg.report import OUT_FILES
+
+    defaults = Config()
+    parser = _Parser(prog="rppg", description="Heart rate from face video (remote photoplethysmography).")
+    parser.add_argument("--version", action="version", version=f"rppg {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("process", help=HELP["process"], description=HELP["process"] + ".")
     p.add_argument("video", help="video file, or folder of images")
-    p.add_argument("--method", help="pulse method (default from config); see 'rppg methods'")
-    p.add_argument("--out", help="folder for summary.json, hr.csv, trace.csv, plot.png")
-    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    p.add_argument("--fps", type=float, help="frame rate to use instead of the file's")
+    p.add_argument("--method", help=f"pulse method (default: {defaults.method}); see 'rppg methods'")
+    p.add_argument("--out", metavar="DIR", help="write " + ", ".join(OUT_FILES) + " into DIR")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
+    p.add_argument(
+        "--fps", type=float, help="frame rate to use instead of the file's (default: the file's times)"
+    )
     add_config_args(p)
 
-    p = sub.add_parser("synth", help="write a synthetic face video with a known pulse")
+    p = sub.add_parser("synth", help=HELP["synth"], description=HELP["synth"] + ".")
     p.add_argument("out_dir", help="folder to write the recording into")
-    p.add_argument("--format", default="generic", help="layout: generic, ubfc, pure, deap, physrecorder")
-    p.add_argument("--name", help="recording name inside the layout (default: the layout's)")
-    p.add_argument("--size", default="640x480", help="WIDTHxHEIGHT (default 640x480)")
-    defaults = SynthSpec()
+    p.add_argument(
+        "--format",
+        default="generic",
+        help="layout: generic, ubfc, pure, deap, physrecorder (default: generic)",
+    )
+    p.add_argument("--name", help="recording name inside the layout (default: the layout's own)")
+    p.add_argument("--size", default="640x480", help="WIDTHxHEIGHT (default: 640x480)")
+    spec = SynthSpec()
     for flag, (field, text) in SYNTH_OPTIONS.items():
-        default = getattr(defaults, field)
-        p.add_argument(f"--{flag}", type=type(default), default=default, help=f"{text} (default {default})")
+        default = getattr(spec, field)
+        p.add_argument(f"--{flag}", type=type(default), default=default, help=f"{text} (default: {default})")
 
     add_evaluate_parser(sub)
 
-    p = sub.add_parser("train", help="train the skin mask against ground-truth pulse")
-    p.add_argument("--dataset", help="layout of the training data (default from config)")
-    p.add_argument("--root", help="dataset root (default from config; none = synthetic set)")
+    p = sub.add_parser("train", help=HELP["train"], description=HELP["train"] + ".")
+    p.add_argument("--dataset", help=f"layout of the training data (default: {defaults.train.dataset})")
+    p.add_argument("--root", help="dataset root (default: none: a synthetic set is generated)")
     p.add_argument("--out", default="runs/mask", help="run folder (default: runs/mask)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
-    add_config_args(p)
+    add_config_args(p, weights=False)
 
-    p = sub.add_parser("live", help="live heart rate from a webcam (or a video played as one)")
+    p = sub.add_parser(
+        "live", help=HELP["live"], description=HELP["live"] + ". Keys: q quit, m mask, s snapshot."
+    )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--camera", type=int, default=0, help="camera index (default 0)")
-    group.add_argument("--source", help="play this video as if it were a camera")
-    p.add_argument("--headless", action="store_true", help="no window: one JSON line per second")
-    p.add_argument("--fast", action="store_true", help="with --source: as fast as possible")
-    p.add_argument("--record", help="save video, frame times and heart rates in this folder")
-    p.add_argument("--method", help="pulse method (default from config)")
+    group.add_argument("--camera", type=int, default=0, help="camera index (default: 0)")
+    group.add_argument("--source", metavar="VIDEO", help="play this video as if it were a camera")
+    p.add_argument("--headless", action="store_true", help="no window: one JSON line per second of video")
+    p.add_argument("--fast", action="store_true", help="with --source: as fast as possible, not in real time")
+    p.add_argument("--record", metavar="DIR", help="save video, frame times and heart rates into DIR")
+    p.add_argument(
+        "--snapshots", metavar="DIR", default=".", help="where the s key saves pictures (default: .)"
+    )
+    p.add_argument("--method", help=f"pulse method (default: {defaults.method})")
     add_config_args(p)
 
-    p = sub.add_parser("methods", help="list the pulse methods")
-    p = sub.add_parser("config", help="print the effective configuration as YAML")
+    sub.add_parser("methods", help=HELP["methods"], description=HELP["methods"] + ".")
+    p = sub.add_parser("config", help=HELP["config"], description=HELP["config"] + ".")
     add_config_args(p)
     return parser
 
@@ -178,14 +233,16 @@ def _synth(args: argparse.Namespace) -> int:
 
 def add_evaluate_parser(sub) -> None:
     """``rppg evaluate`` (also used by ``scripts/evaluate.py``)."""
-    p = sub.add_parser("evaluate", help="metrics table of methods over a dataset")
-    p.add_argument("--dataset", required=True, help="layout: ubfc, pure, deap, physrecorder, generic")
+    p = sub.add_parser("evaluate", help=HELP["evaluate"], description=HELP["evaluate"] + ".")
+    p.add_argument(
+        "--dataset", required=True, help="layout: ubfc, pure, deap, physrecorder, biaseval, generic"
+    )
     p.add_argument("--root", required=True, help="the dataset's root folder")
-    p.add_argument("--methods", help="comma-separated methods (default: all)")
+    p.add_argument("--methods", help="comma-separated methods (default: all; see 'rppg methods')")
     p.add_argument("--out", default="evaluation", help="output folder (default: ./evaluation)")
     p.add_argument("--json", action="store_true", help='print {"metrics": [...]} on stdout')
-    p.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
-    p.add_argument("--cache", help="trace cache folder (default: ~/.cache/rppg/traces)")
+    p.add_argument("--workers", type=int, default=1, help="recordings evaluated in parallel (default: 1)")
+    p.add_argument("--cache", metavar="DIR", help="trace cache folder (default: ~/.cache/rppg/traces)")
     p.add_argument("--no-cache", action="store_true", help="always decode the videos")
     add_config_args(p)
 
@@ -253,7 +310,9 @@ def _live(args: argparse.Namespace) -> int:
     if not args.headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         raise RppgError("no display to show the window on (DISPLAY is unset); use --headless")
     source = VideoFileSource(args.source) if args.source else CameraSource(args.camera)
-    opts = LiveOptions(headless=args.headless, realtime=not args.fast, record=record)
+    opts = LiveOptions(
+        headless=args.headless, realtime=not args.fast, record=record, snapshot_dir=Path(args.snapshots)
+    )
     with source:
         return run_live(source, cfg, opts)
 
@@ -262,9 +321,12 @@ def _live(args: argparse.Namespace) -> int:
 def _methods(args: argparse.Namespace) -> int:
     from rppg.methods import METHODS
 
+    default = Config().method
     for name in METHODS:
         m = METHODS.get(name)
-        print(f"{name:8s} {m.description} [{m.weighting} weights in the face region]")
+        weights = "learned mask" if m.weighting == "mask" else "every pixel alike"
+        mark = " (default)" if name == default else ""
+        print(f"{name:6s} {m.description}{mark}\n       pixels of the face region: {weights}; {m.reference}")
     return 0
 
 
@@ -281,8 +343,10 @@ def _config(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("GLOG_minloglevel", "2")
     args = build_parser().parse_args(argv)
+    if args.command is None:
+        print(usage())
+        return 0
     try:
         return COMMANDS[args.command](args)
     except RppgError as exc:

@@ -200,6 +200,7 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
             if key == ord("s"):
                 path = opts.snapshot_dir / f"rppg_snapshot_{frame.index:06d}.png"
                 cv2.imwrite(str(path), render_overlay(frame.image, reading, state))
+                print(f"rppg: snapshot saved to {path}", file=sys.stderr)
     finally:
         est.close()
         if recorder:

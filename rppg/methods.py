@@ -32,6 +32,8 @@ class Method:
     """How the pixels of the face region are weighted into its colour sample (see
     :mod:`rppg.trace`): ``uniform``, or ``mask`` for the trained skin mask."""
     description: str = ""
+    reference: str = ""
+    """The paper it follows."""
     colour: bool = True
     """Whether the method needs the colour channels to differ (all but GREEN)."""
 
@@ -44,14 +46,31 @@ def register(method: Method) -> Method:
     return method
 
 
-register(Method("mask", signal.pos, "mask", "trained skin mask inside the face region, then POS"))
-register(Method("pos", signal.pos, description="plane orthogonal to skin (Wang 2017)"))
-register(Method("chrom", signal.chrom, description="chrominance (de Haan 2013)"))
-register(Method("green", signal.green, description="green channel (Verkruysse 2008)", colour=False))
-register(Method("ica", signal.ica, description="independent component analysis (Poh 2010)"))
-register(Method("lgi", signal.lgi, description="local group invariance (Pilz 2018)"))
-register(Method("pbv", signal.pbv, description="blood-volume pulse signature (de Haan 2014)"))
-register(Method("omit", signal.omit, description="orthogonal matrix image transform (Casado 2023)"))
+register(
+    Method(
+        "mask",
+        signal.pos,
+        "mask",
+        "learned skin mask, then POS",
+        "mask: Lin et al.'s 1x1 soft convolution; POS: Wang et al. 2017",
+    )
+)
+register(Method("pos", signal.pos, description="plane orthogonal to skin", reference="Wang et al. 2017"))
+register(Method("chrom", signal.chrom, description="chrominance", reference="de Haan & Jeanne 2013"))
+register(
+    Method(
+        "green", signal.green, description="green channel", reference="Verkruysse et al. 2008", colour=False
+    )
+)
+register(Method("ica", signal.ica, description="independent component analysis", reference="Poh et al. 2010"))
+register(Method("lgi", signal.lgi, description="local group invariance", reference="Pilz et al. 2018"))
+register(
+    Method(
+        "pbv", signal.pbv, description="blood-volume pulse signature", reference="de Haan & van Leest 2014"
+    )
+)
+register(Method("omit", signal.omit, description="orthogonal matrix image transform",
+                reference="Casado & Bordallo Lopez 2023"))  # fmt: skip
 
 
 def pulse_signal(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np.ndarray:

@@ -29,7 +29,7 @@ def hr_metrics(true_bpm, pred_bpm, snr_db=None) -> dict[str, float]:
     out["mae"], out["mae_se"] = float(abs_err.mean()), _se(abs_err)
     out["rmse"] = rmse
     # Delta method: d sqrt(m) = dm / (2 sqrt(m)).
-    out["rmse_se"] = _se(sq) / (2 * rmse) if rmse > 0 else 0.0
+    out["rmse_se"] = _se(sq) / (2 * rmse) if rmse > 0 else np.nan
     out["mape"], out["mape_se"] = float(ape.mean()), _se(ape)
     r = pearson(t, p)
     out["pearson_r"] = r
@@ -65,5 +65,6 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _se(x: np.ndarray) -> float:
-    """Standard error of the mean (sample standard deviation / sqrt(n)); 0 for n = 1."""
-    return float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else 0.0
+    """Standard error of the mean (sample standard deviation / sqrt(n)); NaN (undefined,
+    shown as nothing) for fewer than two values."""
+    return float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan

@@ -59,7 +59,10 @@ def pulse_of(
     sig = cfg.signal
     valid = np.isfinite(rgb).all(axis=1)
     if valid.sum() < 2:
-        raise NoFaceError(f"{name}: no face found in any of {trace.frames} frames")
+        raise NoFaceError(
+            f"{name}: no face found in any of {trace.frames} frames "
+            "(a pre-cropped skin video? add --detector none)"
+        )
     t_valid = trace.t_s[valid]
     duration = t_valid[-1] - t_valid[0]
     if duration < sig.min_duration_s:

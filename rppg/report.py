@@ -5,12 +5,11 @@ training curves, the mask pictures).
     out = prepare_out_dir("results/")           # fails early, one line, if not writable
     write_process_outputs(result, out)          # summary.json, hr.csv, trace.csv, ...
     write_csv(out / "x.csv", ["t_s", "hr_bpm"], rows)
-    with figure(out / "f.png", rows=2) as (fig, axes): ...
+    fig, axes = new_figure(rows=2); ...; save_figure(fig, out / "f.png")
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -133,24 +132,33 @@ class CsvWriter:
         self.close()
 
 
-@contextlib.contextmanager
-def figure(path: str | os.PathLike, rows: int = 1, cols: int = 1, size=(10, 4), dpi: int = 100, **kw):
-    """A matplotlib figure (headless backend) saved to ``path`` and closed on exit:
-    ``with figure(p, rows=2) as (fig, axes): ...``."""
-    import matplotlib
+def new_figure(rows: int = 1, cols: int = 1, size=(12, 4.5), dpi: int = 100, **kw):
+    """A matplotlib Figure and its axes, outside pyplot (no global state, no display):
+    ``fig, axes = new_figure(rows=2)``; then :func:`save_figure`. 12 inches at 100 dpi:
+    1200 px wide unless a caller asks otherwise."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+    return fig, fig.subplots(rows, cols, **kw)
 
-    fig, axes = plt.subplots(rows, cols, figsize=size, **kw)
-    try:
-        yield fig, axes
-        fig.savefig(path, dpi=dpi)
-    finally:
-        plt.close(fig)
+
+def save_figure(fig, path: str | os.PathLike) -> Path:
+    fig.savefig(path)
+    return Path(path)
 
 
 # --------------------------------------------------------------------------- rppg process
+
+OUT_FILES = {
+    "summary.json": "the --json summary",
+    "hr.csv": "heart rate per window (t_s, hr_bpm, snr_db, quality)",
+    "trace.csv": "colour of the face region per frame",
+    "pulse.csv": "the pulse on a uniform time grid",
+    "plot.png": "trace, pulse, spectrum and heart rate over time",
+    "mask.png": "the mean skin mask (method mask)",
+    "mask_overlay.png": "the mask and region over the mean face (method mask)",
+}
+"""What ``rppg process --out DIR`` writes (``rppg process --help`` lists them)."""
 
 
 def write_process_outputs(result: ProcessResult, out: Path) -> None:
@@ -167,7 +175,7 @@ def write_process_outputs(result: ProcessResult, out: Path) -> None:
     write_csv(out / "trace.csv", header, zip(*cols, strict=True))
     a = result.analysis
     write_csv(out / "pulse.csv", ["t_s", "pulse"], zip(a.t_s, a.pulse, strict=True))
-    plot_process(result, out / "plot.png")
+    save_figure(process_figure(result), out / "plot.png")
     if trace.mean_mask is not None:
         write_mask_images(trace.mean_mask, trace.mean_region, trace.mean_crop, out)
 
@@ -177,70 +185,81 @@ OUTSIDE = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, 
 """Legend placement beside the axes: a legend never covers data."""
 
 
-def plot_process(result: ProcessResult, path: Path) -> None:
+def process_figure(result: ProcessResult):
     """Four panels: the colour trace, the pulse, its spectrum with the heart rate, and the
-    heart rate over time with each window's quality."""
+    heart rate over time with each window's quality; the verdict in the title."""
     from rppg import signal
 
     a, trace = result.analysis, result.trace
     hr = "no heart rate" if a.hr_bpm is None else f"{a.hr_bpm:.1f} bpm"
     snr = "" if a.snr_db is None else f", SNR {a.snr_db:.1f} dB"
-    with figure(path, rows=4, size=(12, 11), dpi=90, constrained_layout=True) as (fig, axes):
-        fig.suptitle(f"{Path(result.video).name}: {hr}, quality {a.quality.label}{snr} (method {a.method})")
-        rgb = next(iter(trace.rgb.values()))
-        for c, (name, colour) in enumerate(zip("RGB", ("tab:red", "tab:green", "tab:blue"), strict=True)):
-            ch = rgb[:, c]
-            axes[0].plot(trace.t_s, ch / np.nanmean(ch), color=colour, lw=0.8, label=name)
-        axes[0].set(title="colour of the face region", xlabel="time (s)", ylabel="level / its mean")
-        axes[0].legend(**OUTSIDE)
-        axes[1].plot(a.t_s, a.pulse, lw=0.8, color="k")
-        axes[1].set(title="pulse (band-passed)", xlabel="time (s)", ylabel="pulse (a.u.)")
-        spec = signal.spectrum(a.pulse, a.fs)
-        keep = spec.freqs_hz <= 4.0
-        axes[2].plot(60 * spec.freqs_hz[keep], spec.power[keep], lw=0.8, color="k", label="whole pulse")
-        lo, hi = result.band_hz
-        axes[2].axvspan(60 * lo, 60 * hi, color="0.92", zorder=0, label="heart-rate band")
-        if a.hr_bpm is not None:
-            axes[2].axvline(a.hr_bpm, color="tab:red", ls="--", label=f"heart rate {a.hr_bpm:.1f} bpm")
-        axes[2].set(title="spectrum", xlabel="frequency (bpm)", ylabel="power (a.u.)")
-        axes[2].legend(**OUTSIDE)
-        s = a.series
-        axes[3].plot(s.t_s, s.hr_bpm, color="0.6", lw=1, zorder=1)
-        for label, colour in QUALITY_COLOURS.items():
-            mine = [i for i, r in enumerate(a.window_quality) if r.label == label]
-            if mine:
-                axes[3].scatter(s.t_s[mine], s.hr_bpm[mine], color=colour, s=25, zorder=2, label=label)
-        if a.hr_bpm is not None:
-            axes[3].axhline(a.hr_bpm, color="k", ls=":", lw=1, label="whole recording")
-        axes[3].set(
-            title=f"heart rate over time ({result.window_s:g} s windows; colour = quality)",
-            xlabel="time (s, window end)",
-            ylabel="heart rate (bpm)",
-        )
-        axes[3].legend(**OUTSIDE)
+    fig, axes = new_figure(rows=4, size=(12, 11), dpi=90)
+    fig.suptitle(f"{Path(result.video).name}: {hr}, quality {a.quality.label}{snr} (method {a.method})")
+    rgb = next(iter(trace.rgb.values()))
+    for c, (name, colour) in enumerate(zip("RGB", ("tab:red", "tab:green", "tab:blue"), strict=True)):
+        ch = rgb[:, c]
+        axes[0].plot(trace.t_s, ch / np.nanmean(ch), color=colour, lw=0.8, label=name)
+    axes[0].set(title="colour of the face region", xlabel="time (s)", ylabel="level / its mean")
+    axes[0].legend(**OUTSIDE)
+    axes[1].plot(a.t_s, a.pulse, lw=0.8, color="k")
+    axes[1].set(title="pulse (band-passed)", xlabel="time (s)", ylabel="pulse (a.u.)")
+    spec = signal.spectrum(a.pulse, a.fs)
+    keep = spec.freqs_hz <= 4.0
+    axes[2].plot(60 * spec.freqs_hz[keep], spec.power[keep], lw=0.8, color="k", label="whole pulse")
+    lo, hi = result.band_hz
+    axes[2].axvspan(60 * lo, 60 * hi, color="0.92", zorder=0, label="heart-rate band")
+    if a.hr_bpm is not None:
+        axes[2].axvline(a.hr_bpm, color="tab:red", ls="--", label=f"heart rate {a.hr_bpm:.1f} bpm")
+    axes[2].set(title="spectrum", xlabel="frequency (bpm)", ylabel="power (a.u.)")
+    axes[2].legend(**OUTSIDE)
+    s = a.series
+    axes[3].plot(s.t_s, s.hr_bpm, color="0.6", lw=1, zorder=1)
+    for label, colour in QUALITY_COLOURS.items():
+        mine = [i for i, r in enumerate(a.window_quality) if r.label == label]
+        if mine:
+            axes[3].scatter(s.t_s[mine], s.hr_bpm[mine], color=colour, s=25, zorder=2, label=label)
+    if a.hr_bpm is not None:
+        axes[3].axhline(a.hr_bpm, color="k", ls=":", lw=1, label="whole recording")
+    axes[3].set(
+        title=f"heart rate over time ({result.window_s:g} s windows; colour = quality)",
+        xlabel="time (s, window end)",
+        ylabel="heart rate (bpm)",
+    )
+    axes[3].legend(**OUTSIDE)
+    return fig
 
 
 def write_mask_images(
     mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray, out: Path
 ) -> None:
-    """``mask.png`` (the mean mask, grey) and ``mask_overlay.png`` (the mean crop with the
-    mask inside the region as a heat map and the region's outline)."""
+    """``mask.png`` (the mean mask as a grey image, 288 px) and ``mask_overlay.png`` (a figure:
+    the mean face crop with the region's outline, and the mask weight inside the region with
+    its colour bar)."""
     import cv2
 
-    size = 288
     mask8 = (np.clip(mean_mask, 0, 1) * 255).astype(np.uint8)
-    cv2.imwrite(str(out / "mask.png"), cv2.resize(mask8, (size, size), interpolation=cv2.INTER_NEAREST))
-    crop = cv2.resize(mean_crop, (size, size), interpolation=cv2.INTER_LINEAR)
-    heat = cv2.resize(
-        cv2.applyColorMap(mask8, cv2.COLORMAP_JET), (size, size), interpolation=cv2.INTER_LINEAR
-    )
-    region = cv2.resize(mean_region.astype(np.float32), (size, size), interpolation=cv2.INTER_LINEAR)
-    alpha = (0.55 * np.clip(region, 0, 1))[..., None]
-    overlay = (crop * (1 - alpha) + heat * alpha).astype(np.uint8)
-    edge = (region >= 0.5).astype(np.uint8)
-    contours, _ = cv2.findContours(edge, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)  # holes too
-    cv2.drawContours(overlay, contours, -1, (255, 255, 255), 1, cv2.LINE_AA)
-    cv2.imwrite(str(out / "mask_overlay.png"), overlay)
+    cv2.imwrite(str(out / "mask.png"), cv2.resize(mask8, (288, 288), interpolation=cv2.INTER_NEAREST))
+    save_figure(mask_figure(mean_mask, mean_region, mean_crop), out / "mask_overlay.png")
+
+
+def mask_figure(mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray):
+    """The mean face crop with the skin region outlined, beside the mean mask weight inside
+    the region (outside it: blank) with a colour bar from 0 to 1."""
+    import cv2
+
+    size = mean_mask.shape[0]
+    crop = cv2.resize(mean_crop, (size, size), interpolation=cv2.INTER_AREA)[:, :, ::-1]
+    region = cv2.resize(mean_region.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
+    fig, (left, right) = new_figure(cols=2, size=(10, 4.6), dpi=100)
+    left.imshow(crop, interpolation="bilinear")
+    left.contour(region, levels=[0.5], colors="white", linewidths=1.5)
+    left.set(title="mean face crop, skin region outlined", xticks=[], yticks=[])
+    shown = np.where(region >= 0.5, mean_mask, np.nan)
+    right.imshow(crop.mean(axis=2), cmap="gray", interpolation="bilinear")
+    image = right.imshow(shown, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+    right.set(title="mask weight inside the region", xticks=[], yticks=[])
+    fig.colorbar(image, ax=right, label="mask weight (0 = ignored, 1 = counts fully)")
+    return fig
 
 
 # --------------------------------------------------------------------------- rppg evaluate
@@ -275,39 +294,60 @@ def safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
-def plot_bland_altman(report: Report, method: str, path: Path) -> None:
+def bland_altman_figure(report: Report, method: str):
+    """Differences against means of true and predicted rates, with the bias and the 95%
+    limits of agreement labelled on the lines; the legend beside the axes."""
     ok = [r for r in report.rows if r.method == method and r.status == "ok"]
-    with figure(path, size=(6, 4.5), dpi=80) as (fig, ax):
-        fig.subplots_adjust(left=0.14, right=0.97, top=0.92, bottom=0.12)  # fixed: layout engines are slow
-        if ok:
-            t = np.array([r.hr_true_bpm for r in ok])
-            p = np.array([r.hr_pred_bpm for r in ok])
-            mean, diff = (t + p) / 2, p - t
-            bias, sd = diff.mean(), diff.std(ddof=1) if len(diff) > 1 else 0.0
-            ax.scatter(mean, diff, s=18)
-            ax.axhline(bias, color="k", label=f"bias {bias:.2f} bpm")
+    fig, ax = new_figure(size=(10, 5.5))
+    if ok:
+        t = np.array([r.hr_true_bpm for r in ok])
+        p = np.array([r.hr_pred_bpm for r in ok])
+        mean, diff = (t + p) / 2, p - t
+        colours = [QUALITY_COLOURS.get(r.quality, "tab:gray") for r in ok]
+        ax.scatter(mean, diff, s=22, c=colours)
+        bias = diff.mean()
+        ax.axhline(bias, color="k", label=f"bias {bias:+.2f} bpm")
+        if len(diff) > 1:
+            sd = diff.std(ddof=1)
             for sign in (-1, 1):
-                ax.axhline(bias + sign * 1.96 * sd, color="k", ls="--")
-            ax.legend(loc="upper right")
-        ax.set(
-            title=f"Bland-Altman: {method} (n={len(ok)})",
-            xlabel="mean of true and predicted HR (bpm)",
-            ylabel="predicted - true (bpm)",
-        )
+                level = bias + sign * 1.96 * sd
+                ax.axhline(
+                    level,
+                    color="k",
+                    ls="--",
+                    label=f"bias {'+' if sign > 0 else '-'} 1.96 SD: {level:+.2f} bpm",
+                )
+        for label, colour in QUALITY_COLOURS.items():
+            ax.scatter([], [], c=colour, s=22, label=f"rated {label}")
+        ax.legend(**OUTSIDE)
+    ax.set(
+        title=f"Bland-Altman: {method} (n={len(ok)})",
+        xlabel="mean of true and predicted heart rate (bpm)",
+        ylabel="predicted - true (bpm)",
+    )
+    return fig
+
+
+def plot_bland_altman(report: Report, method: str, path: Path) -> None:
+    save_figure(bland_altman_figure(report, method), path)
+
+
+def hr_over_time_figure(result):
+    """One recording's windowed heart rate: the ground truth and every method."""
+    methods = list(dict.fromkeys(w.method for w in result.windows))
+    first = [w for w in result.windows if w.method == methods[0]]
+    fig, ax = new_figure(size=(12, 4.5))
+    ax.plot([w.t_s for w in first], [w.hr_true_bpm for w in first], "k-", lw=2.5, label="ground truth")
+    for m in methods:
+        mine = [w for w in result.windows if w.method == m]
+        ax.plot([w.t_s for w in mine], [w.hr_pred_bpm for w in mine], marker=".", lw=1, alpha=0.8, label=m)
+    ax.set(title=result.name, xlabel="time (s, window end)", ylabel="heart rate (bpm)")
+    ax.legend(**OUTSIDE)
+    return fig
 
 
 def plot_hr_over_time(result, path: Path) -> None:
-    """One recording's windowed heart rate: ground truth and every method."""
-    methods = list(dict.fromkeys(w.method for w in result.windows))
-    first = [w for w in result.windows if w.method == methods[0]]
-    with figure(path, size=(7, 3.5), dpi=60) as (fig, ax):
-        fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.14)
-        ax.plot([w.t_s for w in first], [w.hr_true_bpm for w in first], "k-", lw=2, label="ground truth")
-        for m in methods:
-            mine = [w for w in result.windows if w.method == m]
-            ax.plot([w.t_s for w in mine], [w.hr_pred_bpm for w in mine], marker=".", lw=1, label=m)
-        ax.set(title=result.name, xlabel="time (s)", ylabel="heart rate (bpm)")
-        ax.legend(fontsize="small")
+    save_figure(hr_over_time_figure(result), path)
 
 
 def metrics_rows(report: Report) -> list[dict]:
@@ -325,7 +365,7 @@ def format_table(report: Report) -> str:
         v, se = m.get(key, np.nan), m.get(f"{key}_se", np.nan)
         if not np.isfinite(v):
             return "n/a"
-        return f"{v:.{digits}f} ± {se:.{digits}f}" if np.isfinite(se) else f"{v:.{digits}f}"
+        return f"{v:.{digits}f} ± {se:.{digits}f}" if np.isfinite(se) else f"{v:.{digits}f}"  # SE: n > 1
 
     lines = [
         "| method | n | MAE (bpm) | RMSE (bpm) | MAPE (%) | Pearson r | SNR (dB) | window MAE |",
@@ -340,7 +380,7 @@ def format_table(report: Report) -> str:
 # --------------------------------------------------------------------------- rppg train
 
 
-def plot_training_curves(log_path: Path, path: Path) -> None:
+def training_curves_figure(log_path: Path):
     """Training loss and validation MAE (mask, and uniform weights in the same region) per epoch."""
     import csv
 
@@ -349,10 +389,15 @@ def plot_training_curves(log_path: Path, path: Path) -> None:
     col = {
         k: [float(r[k]) for r in log] for k in ("epoch", "train_loss", "val_mae_bpm", "uniform_val_mae_bpm")
     }
-    with figure(path, cols=2, size=(10, 3.5), dpi=70, constrained_layout=True) as (_, (a, b)):
-        a.plot(col["epoch"], col["train_loss"], marker=".")
-        a.set(title="training loss", xlabel="epoch")
-        b.plot(col["epoch"], col["val_mae_bpm"], marker=".", label="mask")
-        b.plot(col["epoch"], col["uniform_val_mae_bpm"], ls="--", label="uniform weights in the region")
-        b.set(title="validation heart-rate MAE", xlabel="epoch", ylabel="bpm")
-        b.legend()
+    fig, (a, b) = new_figure(cols=2, size=(12, 4.5))
+    a.plot(col["epoch"], col["train_loss"], marker=".")
+    a.set(title="training loss", xlabel="epoch", ylabel="loss (spectral + correlation)")
+    b.plot(col["epoch"], col["val_mae_bpm"], marker=".", label="mask")
+    b.plot(col["epoch"], col["uniform_val_mae_bpm"], ls="--", label="uniform weights in the region")
+    b.set(title="validation heart-rate error", xlabel="epoch", ylabel="MAE (bpm)")
+    b.legend(**OUTSIDE)
+    return fig
+
+
+def plot_training_curves(log_path: Path, path: Path) -> None:
+    save_figure(training_curves_figure(log_path), path)

@@ -24,7 +24,7 @@ from rppg.config import load_config
 from rppg.evaluate import evaluate
 from rppg.pipeline import process_video
 from rppg.quality import LABELS
-from rppg.report import figure
+from rppg.report import new_figure, save_figure
 from rppg.synth.layouts import write_dataset
 from rppg.synth.spec import mixed_specs
 
@@ -128,26 +128,21 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     (out / "calibration.md").write_text(text + "\n")
-    with figure(out / "calibration.png", cols=2, size=(12, 4.5), dpi=90, constrained_layout=True) as (
-        _,
-        axes,
-    ):
-        for ax, rows, title in (
-            (axes[0], windows, "10 s windows"),
-            (axes[1], recordings, "whole recordings"),
-        ):
-            for label, colour in zip(LABELS[:3], ("tab:green", "tab:orange", "tab:red"), strict=True):
-                mine = [r for r in rows if r["quality"] == label and np.isfinite(r["err"])]
-                ax.scatter(
-                    [r["snr"] for r in mine], [r["err"] for r in mine], s=10, c=colour, label=label, alpha=0.7
-                )
-            ax.set(
-                title=f"error against SNR, {title}",
-                xlabel="pulse SNR (dB)",
-                ylabel="|HR error| (bpm)",
-                yscale="symlog",
+    fig, axes = new_figure(cols=2, size=(12, 4.5), dpi=90)
+    for ax, rows, title in ((axes[0], windows, "10 s windows"), (axes[1], recordings, "whole recordings")):
+        for label, colour in zip(LABELS[:3], ("tab:green", "tab:orange", "tab:red"), strict=True):
+            mine = [r for r in rows if r["quality"] == label and np.isfinite(r["err"])]
+            ax.scatter(
+                [r["snr"] for r in mine], [r["err"] for r in mine], s=10, c=colour, label=label, alpha=0.7
             )
-            ax.legend(title="quality")
+        ax.set(
+            title=f"error against SNR, {title}",
+            xlabel="pulse SNR (dB)",
+            ylabel="|HR error| (bpm)",
+            yscale="symlog",
+        )
+        ax.legend(title="quality")
+    save_figure(fig, out / "calibration.png")
     print(f"\nwritten: {out / 'calibration.md'}, {out / 'calibration.png'}")
 
 
