@@ -113,12 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("process", help=HELP["process"], description=HELP["process"] + ".")
-    p.add_argument("video", help="video file, or folder of images")
+    p.add_argument(
+        "video", nargs="+", help="video file or folder of images; several, or a folder of videos, for a batch"
+    )
     p.add_argument("--method", help=f"pulse method (default: {defaults.method}); see 'rppg methods'")
-    p.add_argument("--out", metavar="DIR", help="write " + ", ".join(OUT_FILES) + " into DIR")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write " + ", ".join(OUT_FILES) + " into DIR (a batch: DIR/<video>/ each, and DIR/summary.csv)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
     p.add_argument(
         "--fps", type=float, help="frame rate to use instead of the file's (default: the file's times)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=1, help="videos processed in parallel, in a batch (default: 1)"
     )
     add_config_args(p)
 
@@ -168,14 +177,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 @command("process")
 def _process(args: argparse.Namespace) -> int:
-    from rppg.io import open_source
+    from rppg.batch import expand_inputs
     from rppg.methods import METHODS
-    from rppg.pipeline import process_video
-    from rppg.report import prepare_out_dir, write_process_outputs
 
     cfg = config_from_args(args)
     METHODS.get(cfg.method)  # an unknown name fails before any decoding
-    source = open_source(args.video, fps=args.fps)  # a bad input fails before --out is made
+    videos = expand_inputs(args.video)
+    if len(videos) > 1:
+        return _process_batch(args, cfg, videos)
+    return _process_one(args, cfg, videos[0])
+
+
+def _process_one(args: argparse.Namespace, cfg: Config, video: Path) -> int:
+    from rppg.io import open_source
+    from rppg.pipeline import process_video
+    from rppg.report import prepare_out_dir, write_process_outputs
+
+    source = open_source(video, fps=args.fps)  # a bad input fails before --out is made
     out = prepare_out_dir(args.out) if args.out else None
     result = process_video(source, config=cfg)
     if out is not None:
@@ -184,18 +202,52 @@ def _process(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        hr = "n/a" if result.hr_bpm is None else f"{result.hr_bpm:.1f} bpm"
-        snr = "n/a" if result.snr_db is None else f"{result.snr_db:.1f} dB"
-        print(
-            f"{args.video}: heart rate {hr} (quality {result.quality}, SNR {snr}, method {result.method}); "
-            f"{summary['frames']} frames, {summary['fps']:.2f} fps, {summary['duration_s']:.1f} s, "
-            f"face in {100 * summary['face_ratio']:.0f}% of frames; took {summary['seconds']:.1f} s"
-        )
+        print(human_line(str(video), summary))
         if out is not None:
             print(f"results written to {out}/")
     if result.quality in ("poor", "none"):
         reasons = "; ".join(result.warnings) or "no reason recorded"
-        print(f"rppg: warning: {args.video}: quality {result.quality}: {reasons}", file=sys.stderr)
+        print(f"rppg: warning: {video}: quality {result.quality}: {reasons}", file=sys.stderr)
+    return 0
+
+
+def human_line(video: str, s: dict) -> str:
+    hr = "n/a" if s["hr_bpm"] is None else f"{s['hr_bpm']:.1f} bpm"
+    snr = "n/a" if s["snr_db"] is None else f"{s['snr_db']:.1f} dB"
+    return (
+        f"{video}: heart rate {hr} (quality {s['quality']}, SNR {snr}, method {s['method']}); "
+        f"{s['frames']} frames, {s['fps']:.2f} fps, {s['duration_s']:.1f} s, "
+        f"face in {100 * s['face_ratio']:.0f}% of frames; took {s['seconds']:.1f} s"
+    )
+
+
+def _process_batch(args: argparse.Namespace, cfg: Config, videos: list[Path]) -> int:
+    """Several videos: with --out, a sub-folder each and summary.csv; always a line each."""
+    from rppg.batch import process_many
+    from rppg.parallel import progress_bar
+    from rppg.report import prepare_out_dir
+
+    if args.fps:
+        raise RppgError("--fps applies to one video at a time")
+    if args.workers < 1:
+        raise RppgError("--workers must be at least 1")
+    out = prepare_out_dir(args.out) if args.out else None
+    rows = process_many(videos, cfg, out, args.workers, progress_bar)
+    for row in rows:
+        if args.json:
+            print(json.dumps(row))
+        elif row["status"] == "ok":
+            print(f"{row['video']}: heart rate {row['hr_bpm']:.1f} bpm (quality {row['quality']})")
+        else:
+            print(f"{row['video']}: {row['status']}")
+    failed = [r for r in rows if r["status"] != "ok"]
+    if failed:
+        print(f"rppg: {len(failed)} of {len(rows)} videos failed (see status)", file=sys.stderr)
+    if args.out:
+        print(
+            f"results in {args.out}/<video>/ and {args.out}/summary.csv",
+            file=sys.stderr if args.json else sys.stdout,
+        )
     return 0
 
 
@@ -250,7 +302,8 @@ def add_evaluate_parser(sub) -> None:
 @command("evaluate")
 def _evaluate(args: argparse.Namespace) -> int:
     from rppg.cache import default_cache_dir
-    from rppg.evaluate import evaluate, progress_bar
+    from rppg.evaluate import evaluate
+    from rppg.parallel import progress_bar
     from rppg.report import format_table, metrics_rows, prepare_out_dir, write_evaluation
 
     cfg = config_from_args(args)

@@ -92,6 +92,9 @@ class SignalConfig:
     band_hz: tuple[float, float] = (0.7, 3.0)
     """Heart-rate band (Hz), used for filtering, peak search and SNR: 42-180 bpm. (3.5 Hz,
     210 bpm, let noise peaks win on the real skin-patch clips: README, band choice.)"""
+    beat_band_hz: tuple[float, float] = (0.7, 4.0)
+    """Band (Hz) of the pulse that beats are found in: wider than the heart-rate band, to
+    keep the systolic upstroke's shape (measured: README, beats)."""
     filter_order: int = 3
     """Butterworth band-pass order (applied forwards and backwards: zero phase)."""
     detrend_s: float = 4.0

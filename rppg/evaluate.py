@@ -14,25 +14,31 @@ says what is wrong; the rest are evaluated.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
 from rppg import quality
+from rppg.beats import match_beats
 from rppg.cache import cache_key, file_identity, load_arrays, save_arrays
 from rppg.config import Config, to_dict
 from rppg.errors import NoFaceError, RppgError
+from rppg.hrv import hrv_values
 from rppg.io import Recording, load_dataset
 from rppg.methods import METHODS
 from rppg.metrics import hr_metrics
 from rppg.model import mask_weights_path
+from rppg.parallel import run_all
 from rppg.pipeline import analyse, extract_trace
-from rppg.reference import check_coverage, reference_hr, reference_series
+from rppg.reference import (
+    check_coverage,
+    reference_beats,
+    reference_breathing,
+    reference_hr,
+    reference_series,
+)
 from rppg.trace import Trace
 
 
@@ -50,6 +56,16 @@ class Row:
     quality: str = "none"
     """The prediction's quality label (good, fair, poor, none)."""
     reasons: str = ""
+    beats_matched: float = np.nan
+    """Share of the reference's beats with a found beat within 100 ms (after one lag)."""
+    ibi_mae_ms: float = np.nan
+    """Inter-beat interval error (ms) over beats matched in a row."""
+    rmssd_err_ms: float = np.nan
+    """RMSSD of the accepted intervals minus the reference's (ms), over the whole recording
+    (not gated by quality: an evaluation figure, not a report)."""
+    sdnn_err_ms: float = np.nan
+    resp_err_per_min: float = np.nan
+    """Breathing rate error (breaths/min), where the dataset has a respiration channel."""
     subject: str = ""
     setup: str = ""
     frames: int = 0
@@ -161,6 +177,8 @@ def evaluate_recording(
     hr_true = reference_hr(truth, t0, t1, cfg.signal)
     if not np.isfinite(hr_true):
         return failed("bad ground truth: no heart rate found in the reference wave", **extra)
+    ref_beats = reference_beats(truth, t0, t1, cfg.signal)
+    ref_breath = reference_breathing(truth, t0, t1)
     result = RecordingResult(rec.name, [])
     for m in methods:
         try:
@@ -175,8 +193,21 @@ def evaluate_recording(
         snr = np.nan if a.snr_db is None else a.snr_db
         status = "ok" if np.isfinite(pred) else "no heart rate found"
         rating = {"quality": a.quality.label, "reasons": "; ".join(a.quality.reasons)}
+        scores = score_beats(a, ref_beats) | score_breathing(a, ref_breath)
         result.rows.append(
-            Row(rec.name, m, hr_true, pred, abs(pred - hr_true), snr, status, **rating, **base, **extra)
+            Row(
+                rec.name,
+                m,
+                hr_true,
+                pred,
+                abs(pred - hr_true),
+                snr,
+                status,
+                **rating,
+                **scores,
+                **base,
+                **extra,
+            )
         )
         true_w = reference_series(truth, a.t_s, a.fs, cfg.signal)
         evidence = quality.window_evidence(a, trace, cfg.signal.window_s)
@@ -186,6 +217,27 @@ def evaluate_recording(
                           e.face_share, e.motion, e.spread_bpm)
             )  # fmt: skip
     return result
+
+
+def score_beats(a, ref_beats: np.ndarray | None) -> dict:
+    """Beat and HRV errors of an analysis against reference beat times (s)."""
+    if ref_beats is None or a.beats is None or len(ref_beats) < 3:
+        return {}
+    match = match_beats(a.beats.t_s, ref_beats)
+    ours = hrv_values(np.where(a.beats.accepted, a.beats.ibi_ms, np.nan))
+    theirs = hrv_values(np.concatenate([[np.nan], np.diff(ref_beats) * 1000]))
+    return {
+        "beats_matched": match["matched"],
+        "ibi_mae_ms": match["ibi_mae_ms"],
+        "rmssd_err_ms": ours["rmssd_ms"] - theirs["rmssd_ms"],
+        "sdnn_err_ms": ours["sdnn_ms"] - theirs["sdnn_ms"],
+    }
+
+
+def score_breathing(a, ref_per_min: float | None) -> dict:
+    if ref_per_min is None or a.respiration_per_min is None:
+        return {}
+    return {"resp_err_per_min": a.respiration_per_min - ref_per_min}
 
 
 def _evaluate_in_worker(rec, methods, cfg, cache_dir) -> RecordingResult:
@@ -220,22 +272,7 @@ def evaluate(
     for m in methods:
         METHODS.get(m)  # unknown names fail before any work
     recs = load_dataset(dataset, root)
-    results: list[RecordingResult] = []
-    bar = progress(total=len(recs)) if progress else None
-    if workers <= 1:
-        for rec in recs:
-            results.append(_evaluate_in_worker(rec, methods, cfg, cache_dir))
-            if bar:
-                bar.update(1)
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(_evaluate_in_worker, rec, methods, cfg, cache_dir) for rec in recs]
-            for future in as_completed(futures):
-                results.append(future.result())
-                if bar:
-                    bar.update(1)
-    if bar:
-        bar.close()
+    results = [r for _, r in run_all(_evaluate_in_worker, recs, workers, progress, methods, cfg, cache_dir)]
     order = {r.name: i for i, r in enumerate(recs)}
     results.sort(key=lambda r: order[r.name])
     rows = [row for r in results for row in r.rows]
@@ -256,6 +293,14 @@ def summarise(rows: list[Row], results: list[RecordingResult], methods: list[str
         entry["n_failed"] = sum(1 for r in rows if r.method == m and r.status != "ok")
         kept = [r for r in ok if r.quality in GOOD_OR_FAIR]
         entry |= {f"{k}_good_fair": v for k, v in _metrics(kept).items() if k in ("n", "mae", "rmse")}
+        for key in ("beats_matched", "ibi_mae_ms"):
+            values = np.array([getattr(r, key) for r in ok], dtype=float)
+            entry[key] = float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
+        for key in ("rmssd_err_ms", "sdnn_err_ms", "resp_err_per_min"):
+            values = np.abs(np.array([getattr(r, key) for r in ok], dtype=float))
+            entry[f"{key.replace('_err', '_abs_err')}"] = (
+                float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
+            )
         ok_names = {r.recording for r in ok}
         wins = [w for w in windows if w.method == m and w.recording in ok_names]
         for suffix, chosen in (("", wins), ("_good_fair", [w for w in wins if w.quality in GOOD_OR_FAIR])):
@@ -269,10 +314,3 @@ def summarise(rows: list[Row], results: list[RecordingResult], methods: list[str
 
 def _metrics(rows: list[Row]) -> dict:
     return hr_metrics([r.hr_true_bpm for r in rows], [r.hr_pred_bpm for r in rows], [r.snr_db for r in rows])
-
-
-def progress_bar(total: int):
-    """A tqdm bar on stderr, shown only on a terminal."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="rec", file=sys.stderr, disable=None)

@@ -2,6 +2,7 @@
 
     method = METHODS.get("pos")
     pulse = pulse_signal(trace.rgb[method.weighting], fs, method, cfg.signal)   # (N,)
+    flat = project(trace.rgb[method.weighting], fs, method, cfg.signal)          # unfiltered
 
 Adding a method is one ``register`` call; nothing else in the package lists names.
 """
@@ -73,8 +74,12 @@ register(Method("omit", signal.omit, description="orthogonal matrix image transf
                 reference="Casado & Bordallo Lopez 2023"))  # fmt: skip
 
 
+def project(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np.ndarray:
+    """The method's projection of a uniformly sampled RGB trace (N, 3), detrended: (N,),
+    before any band-pass (the heart rate, beats and breathing each take their own band)."""
+    return signal.detrend(method.projection(rgb, fs, cfg), fs, cfg.detrend_s)
+
+
 def pulse_signal(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np.ndarray:
     """Pulse (N,) from a uniformly sampled RGB trace (N, 3): project, detrend, band-pass."""
-    raw = method.projection(rgb, fs, cfg)
-    flat = signal.detrend(raw, fs, cfg.detrend_s)
-    return signal.bandpass(flat, fs, cfg.band_hz, cfg.filter_order)
+    return signal.bandpass(project(rgb, fs, method, cfg), fs, cfg.band_hz, cfg.filter_order)

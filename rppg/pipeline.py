@@ -16,11 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from rppg import quality, signal
+from rppg.beats import Beats, beat_amplitudes, detect_beats, polarity
 from rppg.config import Config
 from rppg.errors import NoFaceError, RppgError
+from rppg.hrv import Hrv, report_hrv
 from rppg.io import FrameSource, open_source
-from rppg.methods import METHODS, Method, pulse_signal
+from rppg.methods import METHODS, Method, project
 from rppg.quality import Rating
+from rppg.respiration import respiration_rate
 from rppg.runtime import preload
 from rppg.trace import Trace, TraceBuilder
 
@@ -45,13 +48,33 @@ class Analysis:
     """How far to trust ``hr_bpm``: label and reasons (see :mod:`rppg.quality`)."""
     window_quality: list[Rating]
     """One rating per window of ``series``."""
+    beats: Beats | None = None
+    """The pulse's beats (systolic peaks, intervals, a quality each)."""
+    hrv: Hrv | None = None
+    """Heart-rate variability, or None values with the reason."""
+    respiration_per_min: float | None = None
+    """Breaths per minute, when the respiratory modulations agree."""
+    respiration_reason: str | None = None
+    """Why there is no breathing rate (None when there is)."""
 
 
-def pulse_of(
-    trace: Trace, method: Method | str, cfg: Config, name: str = ""
-) -> tuple[Method, np.ndarray, np.ndarray, float]:
-    """The method, uniform times (M,), band-passed pulse (M,) and rate (Hz) of ``trace``;
-    ``name`` labels errors (no face, too short)."""
+@dataclass
+class Pulse:
+    """A trace's pulse on a uniform time grid."""
+
+    method: Method
+    t_s: np.ndarray
+    """Uniform sample times (s), (M,)."""
+    fs: float
+    """Their rate (Hz)."""
+    flat: np.ndarray
+    """The projection, detrended, not band-passed (M,)."""
+    pulse: np.ndarray
+    """Band-passed to the heart-rate band (M,)."""
+
+
+def pulse_of(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> Pulse:
+    """The pulse of ``trace`` by ``method``; ``name`` labels errors (no face, too short)."""
     m = METHODS.get(method) if isinstance(method, str) else method
     if m.weighting not in trace.rgb:
         raise ValueError(f"trace has no '{m.weighting}' samples for method {m.name}")
@@ -72,17 +95,46 @@ def pulse_of(
         )
     fs = signal.frame_rate(t_valid)
     t_u, rgb_u = signal.resample_uniform(trace.t_s, rgb, fs)
-    return m, t_u, pulse_signal(rgb_u, fs, m, sig), fs
+    flat = project(rgb_u, fs, m, sig)
+    return Pulse(m, t_u, fs, flat, signal.bandpass(flat, fs, sig.band_hz, sig.filter_order))
 
 
 def analyse(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> Analysis:
-    """Pulse and heart rate (whole recording and sliding windows) of ``trace`` by ``method``."""
-    m, t_u, pulse, fs = pulse_of(trace, method, cfg, name)
-    hr, snr, series = signal.recording_hr(pulse, fs, cfg.signal, t0_s=float(t_u[0]))
-    a = Analysis(m.name, fs, t_u, pulse, hr, snr, series, Rating("none"), [])
+    """Pulse, heart rate (whole recording and sliding windows), quality, beats, HRV and
+    breathing of ``trace`` by ``method``."""
+    p = pulse_of(trace, method, cfg, name)
+    sig = cfg.signal
+    hr, snr, series = signal.recording_hr(p.pulse, p.fs, sig, t0_s=float(p.t_s[0]))
+    a = Analysis(p.method.name, p.fs, p.t_s, p.pulse, hr, snr, series, Rating("none"), [])
     a.window_quality = quality.rate_windows(a, trace, cfg)
-    a.quality = quality.rate_recording(a, trace, cfg, needs_colour=m.colour)
+    a.quality = quality.rate_recording(a, trace, cfg, needs_colour=p.method.colour)
+    beat_pulse = signal.bandpass(p.flat, p.fs, sig.beat_band_hz, sig.filter_order)
+    labels = [r.label for r in a.window_quality]
+    a.beats = detect_beats(beat_pulse, p.fs, float(p.t_s[0]), _rate_at(series, hr, sig.window_s),
+                           _label_at(series.t_s, labels, sig.window_s))  # fmt: skip
+    a.hrv = report_hrv(a.beats, series.t_s, labels, sig.window_s)
+    level = trace.rgb[p.method.weighting].mean(axis=1)  # NaN without a face: skipped there
+    swings = beat_amplitudes(beat_pulse * polarity(beat_pulse), p.fs, float(p.t_s[0]), a.beats.t_s)
+    a.respiration_per_min, a.respiration_reason, _ = respiration_rate(
+        trace.t_s, level, a.beats, swings, trace.centre
+    )
     return a
+
+
+def _rate_at(series: signal.HrSeries, whole_bpm: float | None, window_s: float):
+    """Expected heart rate (bpm) at any time: the windows' rates at their centres."""
+    fallback = whole_bpm if whole_bpm is not None else 70.0
+    rates = np.where(np.isfinite(series.hr_bpm), series.hr_bpm, fallback)
+    centres = series.t_s - window_s / 2
+    return lambda t: np.interp(t, centres, rates) if len(centres) else np.full(len(t), fallback)
+
+
+def _label_at(window_t_s: np.ndarray, labels: list[str], window_s: float):
+    """Quality label at any time: that of the window centred nearest."""
+    centres = window_t_s - window_s / 2
+    if not len(centres):
+        return lambda t: ["none"] * len(t)
+    return lambda t: [labels[int(np.argmin(np.abs(centres - x)))] for x in t]
 
 
 def extract_trace(source: FrameSource, cfg: Config, weightings: set[str]) -> Trace:
@@ -161,7 +213,33 @@ class ProcessResult:
                 {"t_s": round(float(t), 3), "hr_bpm": _num(h), "snr_db": _num(q), "quality": r.label}
                 for t, h, q, r in zip(s.t_s, s.hr_bpm, s.snr_db, self.analysis.window_quality, strict=True)
             ],
+            "hrv": self.analysis.hrv.as_dict(),
+            "respiration_per_min": _num(self.analysis.respiration_per_min),
+            "respiration_reason": self.analysis.respiration_reason,
         }
+
+    # pandas views for notebooks (pandas imported only here)
+
+    def to_frame(self):
+        """Heart rate per window: ``t_s`` (window end), ``hr_bpm``, ``snr_db``, ``quality``."""
+        import pandas as pd
+
+        s = self.analysis.series
+        labels = [r.label for r in self.analysis.window_quality]
+        return pd.DataFrame({"t_s": s.t_s, "hr_bpm": s.hr_bpm, "snr_db": s.snr_db, "quality": labels})
+
+    def pulse_frame(self):
+        """The pulse on its uniform grid: ``t_s``, ``pulse_au``."""
+        import pandas as pd
+
+        return pd.DataFrame({"t_s": self.analysis.t_s, "pulse_au": self.analysis.pulse})
+
+    def beats_frame(self):
+        """The beats: ``t_s``, ``ibi_ms`` (NaN for the first), ``quality``, ``accepted``."""
+        import pandas as pd
+
+        b = self.analysis.beats
+        return pd.DataFrame({"t_s": b.t_s, "ibi_ms": b.ibi_ms, "quality": b.quality, "accepted": b.accepted})
 
 
 def _num(x: float | None, digits: int = 3) -> float | None:

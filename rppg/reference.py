@@ -83,3 +83,31 @@ def _mean_hr(truth: GroundTruth, t0: float, t1: float) -> float:
     if inside.any():
         return float(truth.hr_bpm[inside].mean())
     return float(np.interp((t0 + t1) / 2, truth.t_s, truth.hr_bpm))  # a sparse HR series
+
+
+def reference_beats(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig) -> np.ndarray | None:
+    """Beat times (s) of the ground-truth wave over [t0, t1] by the same detector as the
+    prediction's (:func:`rppg.beats.detect_beats`, beat band); None without a wave."""
+    from rppg.beats import detect_beats
+
+    if truth.ppg is None:
+        return None
+    inside = (truth.t_s >= t0) & (truth.t_s <= t1)
+    if inside.sum() < 8:
+        return None
+    t, wave = truth.t_s[inside], truth.ppg[inside]
+    fs = signal.frame_rate(t)
+    grid, uniform = signal.resample_uniform(t, wave, fs)
+    band = (sig.beat_band_hz[0], min(sig.beat_band_hz[1], 0.45 * fs))
+    pulse = signal.bandpass(signal.detrend(uniform, fs, sig.detrend_s), fs, band, sig.filter_order)
+    return detect_beats(pulse, fs, float(grid[0])).t_s
+
+
+def reference_breathing(truth: GroundTruth, t0: float, t1: float) -> float | None:
+    """Breaths per minute of the ground truth's respiration channel over [t0, t1], if any."""
+    from rppg.respiration import breathing_peak
+
+    if truth.resp is None:
+        return None
+    inside = (truth.t_s >= t0) & (truth.t_s <= t1)
+    return breathing_peak(truth.t_s[inside], truth.resp[inside])

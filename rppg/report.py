@@ -152,8 +152,12 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
 OUT_FILES = {
     "summary.json": "the --json summary",
     "hr.csv": "heart rate per window (t_s, hr_bpm, snr_db, quality)",
-    "trace.csv": "colour of the face region per frame",
-    "pulse.csv": "the pulse on a uniform time grid",
+    "trace.csv": "colour of the face region per frame (8-bit levels)",
+    "pulse.csv": "the pulse on a uniform time grid (t_s, pulse_au)",
+    "beats.csv": "beat times and intervals (t_s, ibi_ms, quality)",
+    "hrv.json": "SDNN, RMSSD, pNN50 (null with a reason when the signal does not allow)",
+    "<video>_physio.tsv.gz": "the pulse as BIDS physiological data",
+    "<video>_physio.json": "its BIDS sidecar (SamplingFrequency, StartTime, Columns, units)",
     "plot.png": "trace, pulse, spectrum and heart rate over time",
     "mask.png": "the mean skin mask (method mask)",
     "mask_overlay.png": "the mask and region over the mean face (method mask)",
@@ -162,22 +166,52 @@ OUT_FILES = {
 
 
 def write_process_outputs(result: ProcessResult, out: Path) -> None:
-    """All files of ``rppg process --out``: summary.json, hr.csv, trace.csv, pulse.csv,
-    plot.png, and for the mask method mask.png and mask_overlay.png."""
+    """All files of ``rppg process --out`` (see :data:`OUT_FILES`); units in every header."""
     write_json(result.summary(), out / "summary.json")
-    s = result.analysis.series
-    write_csv(out / "hr.csv", ["t_s", "hr_bpm", "snr_db"], zip(s.t_s, s.hr_bpm, s.snr_db, strict=True))
-    trace = result.trace
+    a, trace = result.analysis, result.trace
+    s = a.series
+    labels = [r.label for r in a.window_quality]
+    write_csv(
+        out / "hr.csv",
+        ["t_s", "hr_bpm", "snr_db", "quality"],
+        zip(s.t_s, s.hr_bpm, s.snr_db, labels, strict=True),
+    )
     header, cols = ["t_s", "face"], [trace.t_s, trace.face.astype(int)]
     for w, rgb in trace.rgb.items():
-        header += [f"{w}_r", f"{w}_g", f"{w}_b"]
+        header += [f"{w}_{c}_8bit" for c in "rgb"]
         cols += [rgb[:, 0], rgb[:, 1], rgb[:, 2]]
     write_csv(out / "trace.csv", header, zip(*cols, strict=True))
-    a = result.analysis
-    write_csv(out / "pulse.csv", ["t_s", "pulse"], zip(a.t_s, a.pulse, strict=True))
+    write_csv(out / "pulse.csv", ["t_s", "pulse_au"], zip(a.t_s, a.pulse, strict=True))
+    b = a.beats
+    write_csv(out / "beats.csv", ["t_s", "ibi_ms", "quality"], zip(b.t_s, b.ibi_ms, b.quality, strict=True))
+    write_json(
+        a.hrv.as_dict() | {"note": "HRV from face video is experimental; see the README"}, out / "hrv.json"
+    )
+    write_bids_physio(a.t_s, a.pulse, a.fs, out / Path(result.video).stem)
     save_figure(process_figure(result), out / "plot.png")
     if trace.mean_mask is not None:
         write_mask_images(trace.mean_mask, trace.mean_region, trace.mean_crop, out)
+
+
+def write_bids_physio(t_s: np.ndarray, pulse: np.ndarray, fs: float, stem: Path) -> tuple[Path, Path]:
+    """The pulse as BIDS physiological data: ``<stem>_physio.tsv.gz`` (one column, no
+    header, gzip) and ``<stem>_physio.json`` (SamplingFrequency in Hz, StartTime in s from the
+    video's first frame, Columns, and the column's units and description)."""
+    import gzip
+
+    data = Path(f"{stem}_physio.tsv.gz")
+    text = "".join(f"{v:.6g}\n" for v in pulse)
+    atomic_write(data, lambda f: f.write(gzip.compress(text.encode(), mtime=0)))
+    sidecar = {
+        "SamplingFrequency": round(float(fs), 6),
+        "StartTime": round(float(t_s[0]), 6),
+        "Columns": ["cardiac"],
+        "cardiac": {
+            "Description": "blood-volume pulse from face video (rppg), band-passed",
+            "Units": "arbitrary",
+        },
+    }
+    return data, write_json(sidecar, Path(f"{stem}_physio.json"))
 
 
 QUALITY_COLOURS = {"good": "tab:green", "fair": "tab:orange", "poor": "tab:red", "none": "tab:gray"}

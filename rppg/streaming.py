@@ -103,16 +103,16 @@ class StreamingEstimator:
     def _update(self, t: float) -> None:
         trace = self.builder.finish()
         try:
-            _, t_u, pulse, fs = pulse_of(trace, self.method, self.cfg, name="live")
+            p = pulse_of(trace, self.method, self.cfg, name="live")
         except RppgError as exc:  # no face in the buffer yet, or too little of it
             self._hr, self._snr, self._pulse = None, None, np.empty(0)
             self._quality = Rating("none", [str(exc).removeprefix("live: ")])
             return
         sig = self.cfg.signal
-        last = signal.windowed_hr(pulse, fs, sig, float(t_u[0]), ends=[len(pulse)])
+        last = signal.windowed_hr(p.pulse, p.fs, sig, float(p.t_s[0]), ends=[len(p.pulse)])
         self._hr = None if np.isnan(last.hr_bpm[0]) else float(last.hr_bpm[0])
         self._snr = None if np.isnan(last.snr_db[0]) else float(last.snr_db[0])
-        self._pulse = pulse[-int(round(sig.window_s * fs)) :]
+        self._pulse = p.pulse[-int(round(sig.window_s * p.fs)) :]
         self._quality = self._rate(trace, t)
 
     def _rate(self, trace, t: float) -> Rating:

@@ -52,6 +52,8 @@ class Trace:
     motion: np.ndarray | None = None
     """Face movement per frame: the face box centre's displacement since the previous frame
     over the box's size, (N,); NaN without a face."""
+    centre: np.ndarray | None = None
+    """The face box centre per frame (frame pixels), (N, 2); NaN without a face."""
     mean_crop: np.ndarray | None = None
     """Mean face crop over the recording, (s, s, 3) BGR uint8 (for the pictures)."""
     mean_region: np.ndarray | None = None
@@ -131,6 +133,7 @@ class TraceBuilder:
         self._t: deque[float] = deque()
         self._face: deque[bool] = deque()
         self._motion: deque[float] = deque()
+        self._centre: deque[tuple[float, float]] = deque()
         self._rgb: dict[str, deque[np.ndarray]] = {w: deque() for w in self.weightings}
         self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []
         self._last_box = None
@@ -150,6 +153,7 @@ class TraceBuilder:
         self._t.append(fc.t_s)
         self._face.append(fc.found)
         self._motion.append(self._movement(fc))
+        self._centre.append(fc.box.center if fc.box is not None else (np.nan, np.nan))
         sample = FrameSample(fc)
         if self.history_s is not None:
             self._forget_before(fc.t_s - self.history_s)
@@ -185,6 +189,7 @@ class TraceBuilder:
             self._t.popleft()
             self._face.popleft()
             self._motion.popleft()
+            self._centre.popleft()
             for values in self._rgb.values():
                 values.popleft()
 
@@ -218,6 +223,7 @@ class TraceBuilder:
             rgb={w: np.asarray(v, dtype=float).reshape(-1, 3) for w, v in self._rgb.items()},
             face=np.asarray(self._face, dtype=bool),
             motion=np.asarray(self._motion, dtype=float),
+            centre=np.asarray(self._centre, dtype=float).reshape(-1, 2),
             mean_crop=(sums["crop"] / n).astype(np.uint8) if "crop" in sums else None,
             mean_region=sums["region"] / n if "region" in sums else None,
             mean_mask=sums["mask"] / max(self._n_masks, 1) if "mask" in sums else None,

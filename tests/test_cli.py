@@ -29,7 +29,7 @@ def test_process_json_and_out_files(short_video, tmp_path):
         assert (out / name).stat().st_size > 0
     assert json.loads((out / "summary.json").read_text()) == summary
     hr_lines = (out / "hr.csv").read_text().splitlines()
-    assert hr_lines[0] == "t_s,hr_bpm,snr_db" and len(hr_lines) == 1 + len(summary["hr_series"])
+    assert hr_lines[0] == "t_s,hr_bpm,snr_db,quality" and len(hr_lines) == 1 + len(summary["hr_series"])
     assert run.stderr == ""
 
 
@@ -111,6 +111,7 @@ def test_mask_method_writes_the_mask_pictures(short_video, tmp_path):
     assert json.loads(run.stdout)["method"] == "mask"
     mask = cv2.imread(str(tmp_path / "mask.png"), cv2.IMREAD_GRAYSCALE)
     overlay = cv2.imread(str(tmp_path / "mask_overlay.png"))
-    assert mask is not None and overlay is not None and mask.shape == overlay.shape[:2]
+    assert mask is not None and mask.shape == (288, 288)
+    assert overlay is not None and overlay.shape[1] >= 1000  # the mask beside the face, with a colour bar
     h, w = mask.shape
     assert mask[h // 3 : 2 * h // 3, w // 3 : 2 * w // 3].mean() > mask[:, : w // 8].mean()  # face > edge

@@ -5,9 +5,10 @@ Layout under the root: ``face_video/sXX/sXX_trialYY.avi``,
 8064 samples at 128 Hz) and ``metadata_csv/participant_ratings.csv``.
 
 Two traps, both handled here: the plethysmograph is channel 39 of 40, **index 38** (index
-39 is temperature); and the ``.dat`` trials are in Experiment_id order while videos are in
-presentation order, so video ``sXX_trialYY`` maps to ``data[Experiment_id - 1]`` through the
-ratings file's (Participant_id, Trial) -> Experiment_id. The first 384 samples (3 s) are the
+39 is temperature, 37 the respiration belt, read too); and the ``.dat`` trials are in
+Experiment_id order while videos are in presentation order, so video ``sXX_trialYY`` maps
+to ``data[Experiment_id - 1]`` through the ratings file's (Participant_id, Trial) ->
+Experiment_id. The first 384 samples (3 s) are the
 pre-trial baseline and are dropped; the 60 s trial starts with the video. The camcorder
 recorded 50 fps PAL, and some files' container fps is wrong, so frames are timed at 50 fps.
 
@@ -36,6 +37,8 @@ from rppg.io.recording import (
 from rppg.io.video import VideoFileSource
 
 PLETH_CHANNEL = 38
+RESP_CHANNEL = 37
+"""The respiration belt: channel 38 of 40, index 37."""
 FS_HZ = 128.0
 BASELINE_SAMPLES = 384
 VIDEO_FPS = 50.0
@@ -70,7 +73,8 @@ class Deap(Dataset):
         if experiment > data.shape[0] or data.shape[1] <= PLETH_CHANNEL:
             raise RppgError(f"{rec.name}: .dat has shape {data.shape}, no trial {experiment}")
         wave = np.asarray(data[experiment - 1, PLETH_CHANNEL, BASELINE_SAMPLES:], dtype=float)
-        return GroundTruth(np.arange(len(wave)) / FS_HZ, wave)
+        resp = np.asarray(data[experiment - 1, RESP_CHANNEL, BASELINE_SAMPLES:], dtype=float)
+        return GroundTruth(np.arange(len(wave)) / FS_HZ, wave, resp=resp)
 
 
 def experiment_id(ratings: Path, participant: int, trial: int) -> int:

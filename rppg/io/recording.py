@@ -33,12 +33,19 @@ class GroundTruth:
     """Pulse wave (arbitrary units), (K,)."""
     hr_bpm: np.ndarray | None = None
     """Heart rate reported by the device (bpm), (K,), where the dataset has it."""
+    resp: np.ndarray | None = None
+    """Respiration (belt or thermistor, arbitrary units), (K,), where the dataset has it."""
 
     def check(self, name: str) -> GroundTruth:
         """Raise a one-line error for empty, NaN or non-increasing ground truth."""
         if len(self.t_s) < 2 or (self.ppg is None and self.hr_bpm is None):
             raise RppgError(f"{name}: ground truth is empty")
-        for label, values in (("times", self.t_s), ("ppg", self.ppg), ("hr", self.hr_bpm)):
+        for label, values in (
+            ("times", self.t_s),
+            ("ppg", self.ppg),
+            ("hr", self.hr_bpm),
+            ("resp", self.resp),
+        ):
             if values is not None and not np.isfinite(values).all():
                 raise RppgError(f"{name}: ground truth {label} contain NaN or inf")
             if values is not None and len(values) != len(self.t_s):

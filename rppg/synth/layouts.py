@@ -162,6 +162,7 @@ def _write_deap(spec: SynthSpec, out: Path, name: str) -> Path:
     experiment = int(order[trial - 1])
     content["data"][experiment - 1, 38] = model.wave(t - spec.ppg_lag_s)
     content["data"][experiment - 1, 38, :DEAP_BASELINE] = rng.normal(0, 1, DEAP_BASELINE)
+    content["data"][experiment - 1, 37] = model.respiration(t) + 0.05 * rng.normal(0, 1, len(t))  # the belt
     decoy_hz = spec.resolved_distractor_hz()
     content["data"][experiment - 1, 39] = np.sin(2 * np.pi * decoy_hz * t)
     with open(dat, "wb") as f:

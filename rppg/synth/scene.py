@@ -47,7 +47,17 @@ def _waveform(u: np.ndarray) -> np.ndarray:
 
 
 class PulseModel:
-    """Heart rate and PPG wave of a spec as functions of time (s)."""
+    """Heart rate, beats, PPG wave and respiration of a spec as functions of time (s).
+
+    With ``rmssd_ms`` or ``resp_rate_bpm`` set, the wave is built beat by beat: each interval
+    is 60 / the heart rate at its start (drift, slow variation and sinus arrhythmia), plus
+    white noise of the given RMSSD; the systolic peaks then fall at :meth:`beat_times`.
+    Without them the phase simply integrates the heart rate."""
+
+    RSA_BPM = 3.0
+    """Sinus arrhythmia at ``resp_depth`` 1: the heart rate swings +- this with each breath."""
+    SYSTOLE = 0.18
+    """Phase of the systolic peak within a beat (see ``_waveform``)."""
 
     def __init__(self, spec: SynthSpec) -> None:
         self.spec = spec
@@ -60,8 +70,28 @@ class PulseModel:
             hrv += np.sin(2 * np.pi * f * self._t + rng.uniform(0, 2 * np.pi))
         hrv *= spec.hrv_bpm / max(hrv.std(), 1e-9)
         drift = spec.hr_drift_bpm * (self._t / max(spec.duration_s, 1e-9) - 0.5)
-        self._hr = spec.hr_bpm + drift + hrv
-        self._phase = np.cumsum(self._hr / 60.0) * step + rng.uniform()
+        self._hr = spec.hr_bpm + drift + hrv + self.RSA_BPM * spec.resp_depth * self.respiration(self._t)
+        offset = rng.uniform()
+        if spec.rmssd_ms > 0 or spec.resp_rate_bpm > 0:
+            self._phase = self._beat_phase(rng, offset)
+        else:
+            self._phase = np.cumsum(self._hr / 60.0) * step + offset
+
+    def _beat_phase(self, rng: np.random.Generator, offset: float) -> np.ndarray:
+        """Phase (beats) at ``self._t`` from beats laid one interval after another."""
+        noise_s = self.spec.rmssd_ms / 1000 / np.sqrt(2)  # white intervals: RMSSD = sqrt(2) sd
+        starts = [self._t[0] - offset * 60 / self._hr[0]]
+        while starts[-1] <= self._t[-1]:
+            hr = np.interp(starts[-1], self._t, self._hr)
+            starts.append(starts[-1] + max(0.25, 60.0 / hr + rng.normal(0, noise_s)))
+        starts = np.array(starts)
+        return np.interp(self._t, starts, np.arange(len(starts), dtype=float))
+
+    def respiration(self, t: np.ndarray) -> np.ndarray:
+        """Breathing, from -1 to 1, at times ``t`` (s); zeros without respiration."""
+        if self.spec.resp_rate_bpm <= 0:
+            return np.zeros_like(np.asarray(t, dtype=float))
+        return np.sin(2 * np.pi * self.spec.resp_rate_bpm / 60.0 * np.asarray(t, dtype=float))
 
     def hr_bpm(self, t: np.ndarray) -> np.ndarray:
         """Instantaneous heart rate (bpm) at times ``t`` (s)."""
@@ -70,6 +100,12 @@ class PulseModel:
     def wave(self, t: np.ndarray) -> np.ndarray:
         """Blood-volume wave (zero mean, unit std) at times ``t`` (s)."""
         return _waveform(np.interp(t, self._t, self._phase))
+
+    def beat_times(self) -> np.ndarray:
+        """Times (s) of the wave's systolic peaks within the recording."""
+        k = np.arange(np.ceil(self._phase[0]), np.floor(self._phase[-1])) + self.SYSTOLE
+        t = np.interp(k, self._phase, self._t)
+        return t[(t >= 0) & (t <= self.spec.duration_s)]
 
     def mean_hr_bpm(self) -> float:
         inside = (self._t >= 0) & (self._t <= self.spec.duration_s)
@@ -197,7 +233,11 @@ class Renderer:
         """The BGR uint8 frame at time ``t`` (s)."""
         s = self.spec
         wave = float(self.pulse.wave(np.array([t]))[0])
-        light = 1.0 + s.illumination_drift * np.sin(2 * np.pi * 0.05 * t)
+        breath = float(self.pulse.respiration(np.array([t]))[0]) * s.resp_depth
+        wave *= 1.0 + 0.2 * breath  # breathing changes the pulse's amplitude ...
+        light = (
+            1.0 + s.illumination_drift * np.sin(2 * np.pi * 0.05 * t) + 0.003 * breath
+        )  # ... and the level
         if s.flicker_amplitude:
             light *= 1.0 + s.flicker_amplitude * np.sin(2 * np.pi * s.flicker_hz * t)
         distract = s.distractor_amplitude * np.sin(2 * np.pi * self._distractor_hz * t)

@@ -24,7 +24,15 @@ class SynthSpec:
     hr_drift_bpm: float = 0.0
     """Linear change of heart rate from start to end (bpm)."""
     hrv_bpm: float = 1.0
-    """Standard deviation of slow beat-to-beat variation (bpm)."""
+    """Standard deviation of slow heart-rate variation (bpm)."""
+    rmssd_ms: float = 0.0
+    """Beat-to-beat variation: the intervals get white noise of this RMSSD (ms); 0 = none, and
+    the rate varies only slowly."""
+    resp_rate_bpm: float = 0.0
+    """Breaths per minute; 0 = no respiration. Breathing modulates the heart rate (sinus
+    arrhythmia), the pulse's amplitude and the skin's brightness, by ``resp_depth``."""
+    resp_depth: float = 1.0
+    """Strength of the respiratory modulations: 1 = +-3 bpm, +-20 % amplitude, +-0.3 % level."""
     pulse_amplitude: float = 0.004
     """Relative change of the green channel of skin over one pulse (0.004 = 0.4 %)."""
     motion_px: float = 2.0
