@@ -83,9 +83,10 @@ def test_second_run_reads_traces_from_cache(mixed_set, tmp_path, monkeypatch):
 
 
 def test_workers_give_the_same_rows(mixed_set, tmp_path):
+    serial = evaluate("ubfc", mixed_set, ["pos"], Config(), cache_dir=None)
     cfg = Config()
-    serial = evaluate("ubfc", mixed_set, ["pos"], cfg, workers=1, cache_dir=None)
-    parallel = evaluate("ubfc", mixed_set, ["pos"], cfg, workers=2, cache_dir=None)
+    cfg.batch.workers = 2
+    parallel = evaluate("ubfc", mixed_set, ["pos"], cfg, cache_dir=None)
     assert [r.recording for r in parallel.rows] == [r.recording for r in serial.rows]
     assert [r.hr_pred_bpm for r in parallel.rows] == pytest.approx([r.hr_pred_bpm for r in serial.rows])
 
