@@ -85,8 +85,9 @@ def add_batch_args(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument(
         "--workers",
         type=int,
-        help=f"{what} processed in parallel, each in a worker process; with --cluster local, "
-        f"the cluster's workers (default: {batch.workers})",
+        metavar="N",
+        help=f"{what} processed at once: 1 one after another in this process, N in N worker "
+        f"processes (with --cluster local: the LocalCluster's workers) (default: {batch.workers})",
     )
     p.add_argument(
         "--cluster",
@@ -343,7 +344,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         shutil.rmtree(keep, ignore_errors=True)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  (stdout: the table or the JSON)
     try:
-        report = evaluate(args.dataset, args.root, methods, cfg, cache, progress_bar, keep, log)
+        report = evaluate(
+            args.dataset, args.root, methods, cfg, cache_dir=cache, progress=progress_bar, keep=keep, log=log
+        )
     except KeyboardInterrupt:
         log(f"rppg: interrupted; finished recordings are kept in {keep}/ and the same command resumes")
         return 130

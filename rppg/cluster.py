@@ -17,6 +17,7 @@ machine runs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -76,8 +77,8 @@ def connect(batch: BatchConfig) -> Iterator[Client]:
 
     settings = {
         "distributed.scheduler.allowed-failures": batch.allowed_failures,
-        # One task per worker thread, none queued behind it on the worker: a worker that
-        # dies then takes only the recording it was running with it.
+        # No task queued on a worker behind the one it runs (the client already keeps no more
+        # in flight than there are threads; this keeps Dask's scheduler to the same).
         "distributed.scheduler.worker-saturation": 1.0,
     }
     with dask.config.set(settings), ExitStack() as stack:
@@ -159,13 +160,13 @@ def _remote_client(batch: BatchConfig) -> Iterator[Client]:
     address = batch.cluster
     try:
         client = Client(address, timeout=batch.connect_timeout_s)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except (OSError, TimeoutError, asyncio.TimeoutError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise RppgError(f"{address}: cannot reach the Dask scheduler ({reason})") from None
     with client:
         try:
             client.wait_for_workers(1, timeout=batch.connect_timeout_s)
-        except (OSError, TimeoutError):
+        except (OSError, TimeoutError, asyncio.TimeoutError):  # distinct before Python 3.11
             raise RppgError(
                 f"{address}: no Dask worker joined within {batch.connect_timeout_s:g} s "
                 "(start one: dask worker ADDRESS --nthreads 1)"
@@ -185,13 +186,11 @@ def check_versions(client: Client, where: str) -> None:
         except ValueError:
             versions = client.get_versions(packages=CHECKED_PACKAGES)
     here = versions["client"]["packages"]
-    others = {"scheduler": versions["scheduler"]} | versions["workers"]
-    differ = sorted(
-        f"{pkg} {here[pkg]} here, {(info or {}).get('packages', {}).get(pkg)} on {name}"
-        for name, info in others.items()
-        for pkg in here
-        if (info or {}).get("packages", {}).get(pkg) != here[pkg] and _matters(pkg, name)
-    )
+    differ = []
+    for node, info in ({"scheduler": versions["scheduler"]} | versions["workers"]).items():
+        theirs = (info or {}).get("packages", {})
+        differ += [f"{pkg} {version} here, {theirs.get(pkg)} on {node}" for pkg, version in here.items()
+                   if theirs.get(pkg) != version and _matters(pkg, node)]  # fmt: skip
     if differ:
         more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
         raise RppgError(f"{where}: the cluster runs other versions than this machine: {differ[0]}{more}")

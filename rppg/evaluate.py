@@ -294,22 +294,14 @@ def default_methods(cfg: Config) -> list[str]:
 
 
 def evaluate(
-    dataset: str,
-    root: str | os.PathLike,
-    methods: list[str] | None,
-    cfg: Config,
-    cache_dir: Path | None = None,
-    progress: Callable | None = None,
-    keep: Path | None = None,
-    log: Callable[[str], None] | None = None,
+    dataset: str, root: str | os.PathLike, methods: list[str] | None, cfg: Config, **options
 ) -> Report:
-    """Evaluate ``methods`` on every recording of ``dataset`` under ``root``, where
-    ``cfg.batch`` says; see :func:`evaluate_recordings`."""
+    """Evaluate ``methods`` (default: all) on every recording of ``dataset`` under ``root``;
+    ``options`` are those of :func:`evaluate_recordings` (cache_dir, progress, keep, log)."""
     methods = methods or default_methods(cfg)
     for m in methods:
         METHODS.get(m)  # unknown names fail before any work
-    recs = load_dataset(dataset, root)
-    return evaluate_recordings(recs, methods, cfg, cache_dir, progress, keep, log)
+    return evaluate_recordings(load_dataset(dataset, root), methods, cfg, **options)
 
 
 def evaluate_recordings(

@@ -53,3 +53,22 @@ def make_video(synth_dir):
 def short_video(make_video) -> Path:
     """A small 12 s, 320x240 synthetic face at 80 bpm, for quick end-to-end checks."""
     return make_video(hr_bpm=80.0, duration_s=12.0, width=320, height=240, seed=3)
+
+
+@pytest.fixture(scope="session")
+def batch_set(tmp_path_factory) -> Path:
+    """Five short UBFC-layout recordings for the batch tests (local pool and Dask)."""
+    from tests.batch_helpers import synthetic_set
+
+    return synthetic_set(tmp_path_factory.mktemp("batch5"), 5, 10.0)
+
+
+@pytest.fixture(scope="session")
+def batch_serial_rows(batch_set):
+    """The per-recording rows of ``batch_set`` evaluated serially (POS), as a table."""
+    from rppg.config import Config
+    from rppg.evaluate import evaluate_recordings
+    from rppg.io import load_dataset
+    from tests.batch_helpers import rows_table
+
+    return rows_table(evaluate_recordings(load_dataset("ubfc", batch_set), ["pos"], Config()))

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pandas as pd
-import pytest
 
 from rppg.config import Config
 from rppg.evaluate import evaluate_recordings, trace_key
@@ -21,26 +20,16 @@ from tests.batch_helpers import (
 from tests.killer_recording import KillerRecording
 
 
-@pytest.fixture(scope="module")
-def small_set(tmp_path_factory):
-    return synthetic_set(tmp_path_factory.mktemp("batch5"), 5, 10.0)
-
-
-@pytest.fixture(scope="module")
-def serial_rows(small_set):
-    return rows_table(evaluate_recordings(load_dataset("ubfc", small_set), ["pos"], Config()))
-
-
-def test_a_dead_worker_costs_only_its_recording(small_set, serial_rows):
-    recs = load_dataset("ubfc", small_set)
+def test_a_dead_worker_costs_only_its_recording(batch_set, batch_serial_rows):
+    recs = load_dataset("ubfc", batch_set)
     recs[1] = KillerRecording.like(recs[1])  # its worker process is killed as it decodes
     cfg = Config()
     cfg.batch.workers = 2
     rows = rows_table(evaluate_recordings(recs, ["pos"], cfg))
     died = rows.recording == recs[1].name
     assert rows.loc[died, "status"].str.startswith("worker died").all()
-    assert (serial_rows.loc[~died, "status"] == "ok").all()
-    pd.testing.assert_frame_equal(rows[~died], serial_rows[~died])
+    assert (batch_serial_rows.loc[~died, "status"] == "ok").all()
+    pd.testing.assert_frame_equal(rows[~died], batch_serial_rows[~died])
 
 
 def test_ctrl_c_stops_at_once_keeps_what_finished_and_the_same_command_resumes(tmp_path):
@@ -64,8 +53,8 @@ def test_ctrl_c_stops_at_once_keeps_what_finished_and_the_same_command_resumes(t
     assert len(per_video) == 6 and (per_video.status == "ok").all()
 
 
-def test_a_damaged_cache_entry_is_deleted_and_extracted_again(small_set, serial_rows, tmp_path, capsys):
-    recs = load_dataset("ubfc", small_set)
+def test_a_damaged_cache_entry_is_deleted_and_extracted_again(batch_set, batch_serial_rows, tmp_path, capsys):
+    recs = load_dataset("ubfc", batch_set)
     cfg = Config()
     evaluate_recordings(recs, ["pos"], cfg, cache_dir=tmp_path)
     truncated = tmp_path / f"{trace_key(recs[0], cfg, 'uniform')}.npz"
@@ -78,15 +67,15 @@ def test_a_damaged_cache_entry_is_deleted_and_extracted_again(small_set, serial_
     warnings = [ln for ln in capsys.readouterr().err.splitlines() if "unreadable cache entry" in ln]
     assert len(warnings) == 2
     assert any(str(truncated) in w for w in warnings) and any(str(garbage) in w for w in warnings)
-    pd.testing.assert_frame_equal(rows, serial_rows)
+    pd.testing.assert_frame_equal(rows, batch_serial_rows)
     assert assert_cache_valid(tmp_path) == len(list(tmp_path.glob("*.npz")))
     capsys.readouterr()
     evaluate_recordings(recs, ["pos"], cfg, cache_dir=tmp_path)  # healed: no warning again
     assert "unreadable" not in capsys.readouterr().err
 
 
-def test_a_resumed_run_evaluates_only_what_is_missing_and_never_stale_rows(small_set, serial_rows, tmp_path):
-    recs = load_dataset("ubfc", small_set)
+def test_a_resumed_run_evaluates_only_the_missing_never_stale_rows(batch_set, batch_serial_rows, tmp_path):
+    recs = load_dataset("ubfc", batch_set)
     cfg = Config()
     keep = tmp_path / "recordings"
     evaluate_recordings(recs, ["pos"], cfg, keep=keep)
@@ -99,19 +88,19 @@ def test_a_resumed_run_evaluates_only_what_is_missing_and_never_stale_rows(small
     assert log == [f"resuming: 3 of 5 recordings already evaluated in {keep}"]
     assert {p.name: p.stat().st_mtime_ns for p in keep.glob("*.json") if p.name in mtimes} == mtimes
     assert len(list(keep.glob("*.json"))) == 5
-    pd.testing.assert_frame_equal(rows_table(resumed), serial_rows)
+    pd.testing.assert_frame_equal(rows_table(resumed), batch_serial_rows)
 
     cfg.signal.window_s = 8.0  # other settings: nothing kept applies
     log.clear()
     changed = evaluate_recordings(recs, ["pos"], cfg, keep=keep, log=log.append)
     assert log == []
     assert all(p.stat().st_mtime_ns != mtimes.get(p.name) for p in keep.glob("*.json"))
-    assert not rows_table(changed)["hr_pred_bpm"].equals(serial_rows["hr_pred_bpm"])
+    assert not rows_table(changed)["hr_pred_bpm"].equals(batch_serial_rows["hr_pred_bpm"])
 
 
-def test_cluster_without_dask_is_a_one_line_error(small_set, tmp_path):
+def test_cluster_without_dask_is_a_one_line_error(batch_set, tmp_path):
     blocked = "import sys; sys.modules['distributed'] = None; from rppg.cli import run; run()"
-    args = ["evaluate", "--dataset", "ubfc", "--root", small_set, "--out", tmp_path, "--cluster", "local"]
+    args = ["evaluate", "--dataset", "ubfc", "--root", batch_set, "--out", tmp_path, "--cluster", "local"]
     run = subprocess.run([sys.executable, "-c", blocked, *map(str, args)], capture_output=True, text=True)
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == ["rppg: error: --cluster needs dask.distributed: "

@@ -27,34 +27,24 @@ from tests.batch_helpers import (  # noqa: E402
 from tests.killer_recording import KillerRecording  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def small_set(tmp_path_factory):
-    return synthetic_set(tmp_path_factory.mktemp("cluster5"), 5, 10.0)
-
-
-@pytest.fixture(scope="module")
-def serial_rows(small_set):
-    return rows_table(evaluate_recordings(load_dataset("ubfc", small_set), ["pos"], Config()))
-
-
 def local_cluster_config(workers: int = 2) -> Config:
     cfg = Config()
     cfg.batch.cluster, cfg.batch.workers, cfg.batch.memory_limit = "local", workers, "1GiB"
     return cfg
 
 
-def test_local_cluster_gives_the_serial_rows(small_set, serial_rows):
-    report = evaluate_recordings(load_dataset("ubfc", small_set), ["pos"], local_cluster_config())
-    pd.testing.assert_frame_equal(rows_table(report), serial_rows)
+def test_local_cluster_gives_the_serial_rows(batch_set, batch_serial_rows):
+    report = evaluate_recordings(load_dataset("ubfc", batch_set), ["pos"], local_cluster_config())
+    pd.testing.assert_frame_equal(rows_table(report), batch_serial_rows)
 
 
-def test_a_killed_local_cluster_worker_costs_only_its_recording(small_set, serial_rows):
-    recs = load_dataset("ubfc", small_set)
+def test_a_killed_local_cluster_worker_costs_only_its_recording(batch_set, batch_serial_rows):
+    recs = load_dataset("ubfc", batch_set)
     recs[2] = KillerRecording.like(recs[2])
     rows = rows_table(evaluate_recordings(recs, ["pos"], local_cluster_config()))
     died = rows.recording == recs[2].name
     assert rows.loc[died, "status"].str.startswith("worker died").all()
-    pd.testing.assert_frame_equal(rows[~died], serial_rows[~died])
+    pd.testing.assert_frame_equal(rows[~died], batch_serial_rows[~died])
 
 
 def test_ctrl_c_stops_a_local_cluster_at_once(tmp_path):
@@ -103,26 +93,26 @@ def dask_processes(folder, env=None):
         logs.close()
 
 
-def test_a_scheduler_and_worker_started_apart_give_the_serial_rows(small_set, serial_rows, tmp_path):
+def test_a_scheduler_and_worker_started_apart_give_the_serial_rows(batch_set, batch_serial_rows, tmp_path):
     with dask_processes(tmp_path / "dask") as address:
-        command = evaluate_command(small_set, tmp_path / "out", tmp_path / "cache", "--cluster", address)
+        command = evaluate_command(batch_set, tmp_path / "out", tmp_path / "cache", "--cluster", address)
         run = subprocess.run(command, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     per_video = pd.read_csv(tmp_path / "out" / "per_video.csv", keep_default_na=False, na_values=[""])
-    assert list(per_video.recording) == list(serial_rows.recording)
+    assert list(per_video.recording) == list(batch_serial_rows.recording)
     assert (per_video.status == "ok").all()
     for column in ("hr_true_bpm", "hr_pred_bpm", "snr_db"):
-        assert per_video[column].to_numpy() == pytest.approx(serial_rows[column].to_numpy(), abs=1e-4)
+        assert per_video[column].to_numpy() == pytest.approx(batch_serial_rows[column].to_numpy(), abs=1e-4)
 
 
-def test_a_worker_running_another_rppg_is_refused_before_any_work(small_set, tmp_path):
+def test_a_worker_running_another_rppg_is_refused_before_any_work(batch_set, tmp_path):
     # The worker's Python finds a distribution 'rppg 9.9.9' first on its path.
     fake = tmp_path / "fake" / "rppg-9.9.9.dist-info"
     fake.mkdir(parents=True)
     (fake / "METADATA").write_text("Metadata-Version: 2.1\nName: rppg\nVersion: 9.9.9\n")
     env = {**os.environ, "PYTHONPATH": str(fake.parent)}
     with dask_processes(tmp_path / "dask", env) as address:
-        command = evaluate_command(small_set, tmp_path / "out", tmp_path / "cache", "--cluster", address)
+        command = evaluate_command(batch_set, tmp_path / "out", tmp_path / "cache", "--cluster", address)
         run = subprocess.run(command, capture_output=True, text=True)
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
