@@ -78,6 +78,7 @@ def run_all(
 
 
 def runner_name(batch: BatchConfig) -> str:
+    """Which of :data:`RUNNERS` the settings ask for."""
     if batch.cluster:
         return "dask"
     return "pool" if batch.workers > 1 else "serial"
@@ -117,8 +118,8 @@ def _run_pool(work: Callable, items: Sequence, args: tuple, batch: BatchConfig, 
     rest continue in a new pool."""
     queue = deque(range(len(items)))
     while queue:
-        in_flight = yield from _pool_pass(work, items, args, queue, batch.workers)
-        for i in in_flight:
+        suspects = yield from _pool_pass(work, items, args, queue, batch.workers)
+        for i in suspects:
             again = yield from _pool_pass(work, items, args, deque([i]), 1)
             if again:
                 yield i, lost(items[i], DIED)
