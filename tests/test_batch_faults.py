@@ -10,17 +10,10 @@ import pandas as pd
 from rppg.config import Config
 from rppg.evaluate import evaluate_recordings, trace_key
 from rppg.io import load_dataset
-from tests.batch_helpers import (
-    assert_cache_valid,
-    evaluate_command,
-    interrupt_when_started,
-    rows_table,
-    synthetic_set,
-)
 from tests.killer_recording import KillerRecording
 
 
-def test_a_dead_worker_costs_only_its_recording(batch_set, batch_serial_rows):
+def test_a_dead_worker_costs_only_its_recording(rows_table, batch_set, batch_serial_rows):
     recs = load_dataset("ubfc", batch_set)
     recs[1] = KillerRecording.like(recs[1])  # its worker process is killed as it decodes
     cfg = Config()
@@ -32,8 +25,10 @@ def test_a_dead_worker_costs_only_its_recording(batch_set, batch_serial_rows):
     pd.testing.assert_frame_equal(rows[~died], batch_serial_rows[~died])
 
 
-def test_ctrl_c_stops_at_once_keeps_what_finished_and_the_same_command_resumes(tmp_path):
-    root = synthetic_set(tmp_path / "set", 6, 20.0)
+def test_ctrl_c_stops_at_once_keeps_what_finished_and_the_same_command_resumes(
+    evaluate_command, interrupt_when_started, make_batch_set, valid_cache_entries, tmp_path
+):
+    root = make_batch_set(tmp_path / "set", 6, 20.0)
     out, cache = tmp_path / "out", tmp_path / "cache"
     command = evaluate_command(root, out, cache, "--workers", "2")
     run, seconds = interrupt_when_started(command, out / "recordings" / "*.json")
@@ -41,7 +36,7 @@ def test_ctrl_c_stops_at_once_keeps_what_finished_and_the_same_command_resumes(t
     assert seconds < 2.0
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "interrupted" in lines[0], run.stderr
-    assert assert_cache_valid(cache) >= 1
+    assert valid_cache_entries(cache) >= 1
     kept = {p.name: p.stat().st_mtime_ns for p in (out / "recordings").glob("*.json")}
     assert 1 <= len(kept) < 6
 
@@ -53,7 +48,9 @@ def test_ctrl_c_stops_at_once_keeps_what_finished_and_the_same_command_resumes(t
     assert len(per_video) == 6 and (per_video.status == "ok").all()
 
 
-def test_a_damaged_cache_entry_is_deleted_and_extracted_again(batch_set, batch_serial_rows, tmp_path, capsys):
+def test_a_damaged_cache_entry_is_deleted_and_extracted_again(
+    rows_table, valid_cache_entries, batch_set, batch_serial_rows, tmp_path, capsys
+):
     recs = load_dataset("ubfc", batch_set)
     cfg = Config()
     evaluate_recordings(recs, ["pos"], cfg, cache_dir=tmp_path)
@@ -68,13 +65,15 @@ def test_a_damaged_cache_entry_is_deleted_and_extracted_again(batch_set, batch_s
     assert len(warnings) == 2
     assert any(str(truncated) in w for w in warnings) and any(str(garbage) in w for w in warnings)
     pd.testing.assert_frame_equal(rows, batch_serial_rows)
-    assert assert_cache_valid(tmp_path) == len(list(tmp_path.glob("*.npz")))
+    assert valid_cache_entries(tmp_path) == len(list(tmp_path.glob("*.npz")))
     capsys.readouterr()
     evaluate_recordings(recs, ["pos"], cfg, cache_dir=tmp_path)  # healed: no warning again
     assert "unreadable" not in capsys.readouterr().err
 
 
-def test_a_resumed_run_evaluates_only_the_missing_never_stale_rows(batch_set, batch_serial_rows, tmp_path):
+def test_a_resumed_run_evaluates_only_the_missing_never_stale_rows(
+    rows_table, batch_set, batch_serial_rows, tmp_path
+):
     recs = load_dataset("ubfc", batch_set)
     cfg = Config()
     keep = tmp_path / "recordings"

@@ -17,13 +17,6 @@ pytest.importorskip("distributed", reason="Dask is optional: pip install 'rppg[c
 from rppg.config import Config  # noqa: E402
 from rppg.evaluate import evaluate_recordings  # noqa: E402
 from rppg.io import load_dataset  # noqa: E402
-from tests.batch_helpers import (  # noqa: E402
-    assert_cache_valid,
-    evaluate_command,
-    interrupt_when_started,
-    rows_table,
-    synthetic_set,
-)
 from tests.killer_recording import KillerRecording  # noqa: E402
 
 
@@ -33,12 +26,12 @@ def local_cluster_config(workers: int = 2) -> Config:
     return cfg
 
 
-def test_local_cluster_gives_the_serial_rows(batch_set, batch_serial_rows):
+def test_local_cluster_gives_the_serial_rows(rows_table, batch_set, batch_serial_rows):
     report = evaluate_recordings(load_dataset("ubfc", batch_set), ["pos"], local_cluster_config())
     pd.testing.assert_frame_equal(rows_table(report), batch_serial_rows)
 
 
-def test_a_killed_local_cluster_worker_costs_only_its_recording(batch_set, batch_serial_rows):
+def test_a_killed_local_cluster_worker_costs_only_its_recording(rows_table, batch_set, batch_serial_rows):
     recs = load_dataset("ubfc", batch_set)
     recs[2] = KillerRecording.like(recs[2])
     rows = rows_table(evaluate_recordings(recs, ["pos"], local_cluster_config()))
@@ -47,8 +40,10 @@ def test_a_killed_local_cluster_worker_costs_only_its_recording(batch_set, batch
     pd.testing.assert_frame_equal(rows[~died], batch_serial_rows[~died])
 
 
-def test_ctrl_c_stops_a_local_cluster_at_once(tmp_path):
-    root = synthetic_set(tmp_path / "set", 4, 20.0)
+def test_ctrl_c_stops_a_local_cluster_at_once(
+    evaluate_command, interrupt_when_started, make_batch_set, valid_cache_entries, tmp_path
+):
+    root = make_batch_set(tmp_path / "set", 4, 20.0)
     out, cache = tmp_path / "out", tmp_path / "cache"
     command = evaluate_command(root, out, cache, "--cluster", "local", "--workers", "2")
     run, seconds = interrupt_when_started(command, cache / "*.npz")
@@ -56,7 +51,7 @@ def test_ctrl_c_stops_a_local_cluster_at_once(tmp_path):
     assert seconds < 2.0
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "interrupted" in lines[0], run.stderr
-    assert assert_cache_valid(cache) >= 1
+    assert valid_cache_entries(cache) >= 1
 
 
 @contextlib.contextmanager
@@ -93,7 +88,9 @@ def dask_processes(folder, env=None):
         logs.close()
 
 
-def test_a_scheduler_and_worker_started_apart_give_the_serial_rows(batch_set, batch_serial_rows, tmp_path):
+def test_a_scheduler_and_worker_started_apart_give_the_serial_rows(
+    evaluate_command, batch_set, batch_serial_rows, tmp_path
+):
     with dask_processes(tmp_path / "dask") as address:
         command = evaluate_command(batch_set, tmp_path / "out", tmp_path / "cache", "--cluster", address)
         run = subprocess.run(command, capture_output=True, text=True)
@@ -105,7 +102,7 @@ def test_a_scheduler_and_worker_started_apart_give_the_serial_rows(batch_set, ba
         assert per_video[column].to_numpy() == pytest.approx(batch_serial_rows[column].to_numpy(), abs=1e-4)
 
 
-def test_a_worker_running_another_rppg_is_refused_before_any_work(batch_set, tmp_path):
+def test_a_worker_running_another_rppg_is_refused_before_any_work(evaluate_command, batch_set, tmp_path):
     # The worker's Python finds a distribution 'rppg 9.9.9' first on its path.
     fake = tmp_path / "fake" / "rppg-9.9.9.dist-info"
     fake.mkdir(parents=True)
