@@ -2,16 +2,17 @@
 # environment first, one per Python: .venv/py3.11, .venv/py3.13, ... (.venv/current: the last)
 #
 # On Python 3.11 (this project's machines) the pinned environment of constraints.txt is
-# installed, with training (CPU torch 2.13.0 from the local disk) and the optional mediapipe
-# detector. On any other Python: the current releases of the base install, no torch (the
-# training tests then skip). Override with EXTRAS=... and CONSTRAINTS=...
+# installed, with training (CPU torch 2.13.0 from the local disk), the optional mediapipe
+# detector and Dask (rppg[cluster]). On any other Python: the current releases of the base
+# install and Dask, no torch (the training tests then skip). Override with EXTRAS=... and
+# CONSTRAINTS=...
 PYTHON ?= python3
 PYVER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 ifeq ($(PYVER),3.11)
-EXTRAS ?= dev,train,mediapipe
+EXTRAS ?= dev,train,mediapipe,cluster
 CONSTRAINTS ?= -c constraints.txt
 else
-EXTRAS ?= dev
+EXTRAS ?= dev,cluster
 CONSTRAINTS ?=
 endif
 VENV ?= .venv/py$(PYVER)

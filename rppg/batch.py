@@ -1,6 +1,6 @@
 """Many videos at once, no ground truth: one sub-folder of results each and a summary table.
 
-    rows = process_many(["a.mp4", "b.mp4"], cfg, Path("out"), workers=2)
+    rows = process_many(["a.mp4", "b.mp4"], cfg, Path("out"))   # where cfg.batch says
     # out/a/..., out/b/..., out/summary.csv: video, hr_bpm, snr_db, quality, status
 
 A video that cannot be read becomes a row whose status says why; the others are processed.
@@ -68,15 +68,13 @@ def process_one(job: tuple[Path, Path | None], cfg: Config) -> dict:
     }
 
 
-def process_many(
-    videos: list[Path], cfg: Config, out: Path | None = None, workers: int = 1, progress=None
-) -> list[dict]:
-    """Every video (into ``out/<name>/`` and ``out/summary.csv`` with ``out``); summary rows
-    in input order."""
+def process_many(videos: list[Path], cfg: Config, out: Path | None = None, progress=None) -> list[dict]:
+    """Every video (into ``out/<name>/`` and ``out/summary.csv`` with ``out``), where
+    ``cfg.batch`` says; summary rows in input order."""
     folders = [None] * len(videos) if out is None else [out / n for n in folder_names(videos)]
     jobs = list(zip(videos, folders, strict=True))
-    done = dict(run_all(process_one, jobs, workers, progress, cfg))
-    rows = [done[job] for job in jobs]
+    died = lambda job, reason: {"video": str(job[0]), "status": f"worker died: {reason}"}  # noqa: E731
+    rows = run_all(process_one, jobs, (cfg,), cfg.batch, lost=died, progress=progress)
     if out is not None:
         write_csv(out / "summary.csv", SUMMARY_COLUMNS, rows, ".4f")
     return rows

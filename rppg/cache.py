@@ -1,8 +1,10 @@
 """On-disk caches of per-recording arrays (RGB traces, face crops), keyed by their inputs.
 
 A key hashes everything that changes the content: the file's identity (path, size, mtime)
-and the settings used. Entries are ``.npz`` files written atomically, so a crash never
-leaves a half-written entry that a later run would trust.
+and the settings used. Entries are ``.npz`` files written atomically (a temporary file of a
+name unique to the writer, then renamed), so neither a crash nor another run writing the
+same entry at once leaves a half-written entry that a reader would see; an entry damaged
+later is deleted and computed again.
 
     key = cache_key("trace", file_identity(video), to_dict(cfg.face), sorted(rois))
     arrays = load_arrays(cache_dir, key)          # dict or None
@@ -14,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -46,14 +50,21 @@ def cache_key(*parts: object) -> str:
 
 
 def load_arrays(cache_dir: Path, key: str) -> dict[str, np.ndarray] | None:
+    """The arrays of an entry, or None when there is none. An entry that cannot be read
+    (damaged on disk, truncated by a copy) is deleted with a warning on stderr, so that the
+    caller computes and saves it again instead of failing on it in every later run."""
     path = Path(cache_dir) / f"{key}.npz"
     if not path.is_file():
         return None
     try:
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError):
-        return None  # a damaged entry is recomputed, not trusted
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # BadZipFile: an Exception only
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"rppg: warning: {path}: unreadable cache entry ({reason}); deleted, computing it again",
+              file=sys.stderr)  # fmt: skip
+        path.unlink(missing_ok=True)
+        return None
 
 
 def save_arrays(cache_dir: Path, key: str, arrays: dict[str, np.ndarray]) -> None:

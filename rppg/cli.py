@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Callable
@@ -71,7 +72,29 @@ def config_from_args(args: argparse.Namespace) -> Config:
         cfg.face.detector = args.detector
     if getattr(args, "weights", None):
         cfg.model.weights = args.weights
+    if getattr(args, "workers", None) is not None:
+        cfg.batch.workers = args.workers
+    if getattr(args, "cluster", None):
+        cfg.batch.cluster = args.cluster
     return cfg
+
+
+def add_batch_args(p: argparse.ArgumentParser, what: str) -> None:
+    """``--workers`` and ``--cluster`` (settings ``batch.*``), for commands over many recordings."""
+    batch = Config().batch
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=f"{what} processed at once: 1 one after another in this process, N in N worker "
+        f"processes (with --cluster local: the LocalCluster's workers) (default: {batch.workers})",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="local|ADDRESS",
+        help="run on Dask (needs 'rppg[cluster]'): 'local' starts a LocalCluster on this machine, "
+        "an address such as tcp://host:8786 uses a running scheduler (default: local processes)",
+    )
 
 
 EXAMPLES = {
@@ -126,9 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fps", type=float, help="frame rate to use instead of the file's (default: the file's times)"
     )
-    p.add_argument(
-        "--workers", type=int, default=1, help="videos processed in parallel, in a batch (default: 1)"
-    )
+    add_batch_args(p, "videos (in a batch)")
     add_config_args(p)
 
     p = sub.add_parser("synth", help=HELP["synth"], description=HELP["synth"] + ".")
@@ -152,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", help="dataset root (default: none: a synthetic set is generated)")
     p.add_argument("--out", default="runs/mask", help="run folder (default: runs/mask)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
+    add_batch_args(p, "recordings whose face crops are extracted")
     add_config_args(p, weights=False)
 
     p = sub.add_parser(
@@ -179,9 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _process(args: argparse.Namespace) -> int:
     from rppg.batch import expand_inputs
     from rppg.methods import METHODS
+    from rppg.parallel import check_batch
 
     cfg = config_from_args(args)
     METHODS.get(cfg.method)  # an unknown name fails before any decoding
+    check_batch(cfg.batch)
     videos = expand_inputs(args.video)
     if len(videos) > 1:
         return _process_batch(args, cfg, videos)
@@ -229,10 +253,8 @@ def _process_batch(args: argparse.Namespace, cfg: Config, videos: list[Path]) ->
 
     if args.fps:
         raise RppgError("--fps applies to one video at a time")
-    if args.workers < 1:
-        raise RppgError("--workers must be at least 1")
     out = prepare_out_dir(args.out) if args.out else None
-    rows = process_many(videos, cfg, out, args.workers, progress_bar)
+    rows = process_many(videos, cfg, out, progress_bar)
     for row in rows:
         if args.json:
             print(json.dumps(row))
@@ -293,9 +315,15 @@ def add_evaluate_parser(sub) -> None:
     p.add_argument("--methods", help="comma-separated methods (default: all; see 'rppg methods')")
     p.add_argument("--out", default="evaluation", help="output folder (default: ./evaluation)")
     p.add_argument("--json", action="store_true", help='print {"metrics": [...]} on stdout')
-    p.add_argument("--workers", type=int, default=1, help="recordings evaluated in parallel (default: 1)")
     p.add_argument("--cache", metavar="DIR", help="trace cache folder (default: ~/.cache/rppg/traces)")
     p.add_argument("--no-cache", action="store_true", help="always decode the videos")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="evaluate every recording again (default: a run stopped part-way resumes: rows kept in "
+        "OUT/recordings/ by an earlier run with the same settings are reused)",
+    )
+    add_batch_args(p, "recordings")
     add_config_args(p)
 
 
@@ -303,16 +331,25 @@ def add_evaluate_parser(sub) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     from rppg.cache import default_cache_dir
     from rppg.evaluate import evaluate
-    from rppg.parallel import progress_bar
+    from rppg.parallel import check_batch, progress_bar
     from rppg.report import format_table, metrics_rows, prepare_out_dir, write_evaluation
 
     cfg = config_from_args(args)
+    check_batch(cfg.batch)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
     out = prepare_out_dir(args.out)
     cache = None if args.no_cache else Path(args.cache) if args.cache else default_cache_dir() / "traces"
-    if args.workers < 1:
-        raise RppgError("--workers must be at least 1")
-    report = evaluate(args.dataset, args.root, methods, cfg, args.workers, cache, progress_bar)
+    keep = out / "recordings"
+    if args.fresh:
+        shutil.rmtree(keep, ignore_errors=True)
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  (stdout: the table or the JSON)
+    try:
+        report = evaluate(
+            args.dataset, args.root, methods, cfg, cache_dir=cache, progress=progress_bar, keep=keep, log=log
+        )
+    except KeyboardInterrupt:
+        log(f"rppg: interrupted; finished recordings are kept in {keep}/ and the same command resumes")
+        return 130
     write_evaluation(report, out)
     if args.json:
         print(json.dumps({"metrics": metrics_rows(report)}))
@@ -335,10 +372,12 @@ def _train(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("torch") is None:  # only training needs it
         raise RppgError("rppg train needs torch: pip install 'rppg[train]'")
+    from rppg.parallel import check_batch
     from rppg.report import prepare_out_dir
     from rppg.train import train
 
     cfg = config_from_args(args)
+    check_batch(cfg.batch)
     out = prepare_out_dir(args.out)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  (stdout: the result only)
     result = train(cfg, out, args.dataset, args.root, args.resume, log)

@@ -183,6 +183,30 @@ class TrainConfig:
 
 
 @dataclass(slots=True)
+class BatchConfig:
+    """Where the recordings of a batch run (``rppg evaluate``, ``rppg process`` on several
+    videos, the crops of ``rppg train``) are processed: see :mod:`rppg.parallel`."""
+
+    workers: int = 1
+    """Recordings processed at once: 1 = one after another in this process; more = that many
+    worker processes (a local pool, or the workers of a Dask LocalCluster)."""
+    cluster: str | None = None
+    """None = a pool of local processes; ``local`` = a Dask LocalCluster on this machine; an
+    address such as ``tcp://10.0.0.5:8786`` = a running Dask scheduler (needs
+    ``rppg[cluster]``; its workers are its own, ``workers`` does not apply)."""
+    memory_limit: str = "2GiB"
+    """Memory of each LocalCluster worker (Dask's units: 2GiB, 500MB; ``auto`` = this machine's
+    memory shared among the workers). A worker past it is restarted and its recording
+    reported as ``worker died``. One recording takes about 0.2 GB (README: speed and memory)."""
+    allowed_failures: int = 0
+    """Retries of a recording whose LocalCluster worker died under it, before it is reported as
+    ``worker died`` (Dask's ``distributed.scheduler.allowed-failures``; a remote scheduler
+    keeps its own setting)."""
+    connect_timeout_s: float = 10.0
+    """How long to wait for a remote scheduler and its first worker (s)."""
+
+
+@dataclass(slots=True)
 class Config:
     """All settings of one run."""
 
@@ -194,6 +218,7 @@ class Config:
     signal: SignalConfig = field(default_factory=SignalConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    batch: BatchConfig = field(default_factory=BatchConfig)
 
 
 def to_dict(obj: Any) -> dict[str, Any]:

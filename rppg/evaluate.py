@@ -8,14 +8,16 @@ Per recording: the ground truth is checked first; the RGB trace comes from the c
 extracted once for all methods; the reference heart rate is computed from the ground-truth
 pulse with the same spectral estimator as the prediction, over the same time span (whole
 recording and the same sliding windows). A broken recording becomes rows whose ``status``
-says what is wrong; the rest are evaluated.
+says what is wrong; the rest are evaluated. Recordings run where ``cfg.batch`` says (this
+process, local workers, a Dask cluster: :mod:`rppg.parallel`); with ``keep=DIR`` each one's
+rows are saved as it finishes and a stopped run resumes from them.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +41,7 @@ from rppg.reference import (
     reference_hr,
     reference_series,
 )
+from rppg.resume import ResultStore
 from rppg.trace import Trace
 
 
@@ -155,7 +158,7 @@ def evaluate_recording(
     base = {"subject": rec.subject, "setup": rec.setup}
 
     def failed(status: str, **extra) -> RecordingResult:
-        return RecordingResult(rec.name, [Row(rec.name, m, status=status, **base, **extra) for m in methods])
+        return failed_result(rec, methods, status, **extra)
 
     try:
         truth = rec.truth()
@@ -240,13 +243,45 @@ def score_breathing(a, ref_per_min: float | None) -> dict:
     return {"resp_err_per_min": a.respiration_per_min - ref_per_min}
 
 
+def failed_result(rec: Recording, methods: list[str], status: str, **extra) -> RecordingResult:
+    """Rows for every method of a recording that could not be evaluated, saying why."""
+    base = {"subject": rec.subject, "setup": rec.setup} | extra
+    return RecordingResult(rec.name, [Row(rec.name, m, status=status, **base) for m in methods])
+
+
 def _evaluate_in_worker(rec, methods, cfg, cache_dir) -> RecordingResult:
     try:
         return evaluate_recording(rec, methods, cfg, cache_dir)
     except Exception as exc:  # a bug on one recording must not lose the others
-        return RecordingResult(
-            rec.name, [Row(rec.name, m, status=f"error: {type(exc).__name__}: {exc}") for m in methods]
-        )
+        return failed_result(rec, methods, f"error: {type(exc).__name__}: {exc}")
+
+
+WORKER_DIED = "worker died"
+"""Status of a recording whose worker process ended under it (see :mod:`rppg.parallel`)."""
+
+
+# --------------------------------------------------------------------------- kept results (resume)
+
+
+def result_key(rec: Recording, methods: list[str], cfg: Config) -> str:
+    """What a recording's rows depend on: every setting but where the run happens, the
+    methods, the video, ground-truth and weights files, and rppg's version."""
+    from rppg import __version__
+
+    settings = to_dict(cfg)
+    settings.pop("batch")
+    files = {"video": rec.video, **rec.paths, "weights": mask_weights_path(cfg.model.weights)}
+    identities = {k: file_identity(p) if Path(p).exists() else None for k, p in files.items()}
+    return cache_key("result", __version__, settings, methods, rec.dataset, rec.name, identities)
+
+
+def result_to_dict(result: RecordingResult) -> dict:
+    return {"rows": [asdict(r) for r in result.rows], "windows": [asdict(w) for w in result.windows]}
+
+
+def result_from_dict(name: str, payload: dict) -> RecordingResult:
+    rows = [Row(**r) for r in payload["rows"]]
+    return RecordingResult(name, rows, [WindowRow(**w) for w in payload["windows"]])
 
 
 # --------------------------------------------------------------------------- whole dataset
@@ -259,22 +294,48 @@ def default_methods(cfg: Config) -> list[str]:
 
 
 def evaluate(
-    dataset: str,
-    root: str | os.PathLike,
-    methods: list[str] | None,
-    cfg: Config,
-    workers: int = 1,
-    cache_dir: Path | None = None,
-    progress: Callable | None = None,
+    dataset: str, root: str | os.PathLike, methods: list[str] | None, cfg: Config, **options
 ) -> Report:
-    """Evaluate ``methods`` on every recording of ``dataset`` under ``root``."""
+    """Evaluate ``methods`` (default: all) on every recording of ``dataset`` under ``root``;
+    ``options`` are those of :func:`evaluate_recordings` (cache_dir, progress, keep, log)."""
     methods = methods or default_methods(cfg)
     for m in methods:
         METHODS.get(m)  # unknown names fail before any work
-    recs = load_dataset(dataset, root)
-    results = [r for _, r in run_all(_evaluate_in_worker, recs, workers, progress, methods, cfg, cache_dir)]
-    order = {r.name: i for i, r in enumerate(recs)}
-    results.sort(key=lambda r: order[r.name])
+    return evaluate_recordings(load_dataset(dataset, root), methods, cfg, **options)
+
+
+def evaluate_recordings(
+    recs: list[Recording],
+    methods: list[str],
+    cfg: Config,
+    cache_dir: Path | None = None,
+    progress: Callable | None = None,
+    keep: Path | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Report:
+    """Every method on every recording. With ``keep`` (a folder), each recording's rows are
+    saved there as it finishes, and rows saved by an earlier run with the same settings are
+    reused: a stopped run resumes (``log`` is told how far it had come)."""
+    store = ResultStore(keep) if keep is not None else None
+    keys = {r.name: result_key(r, methods, cfg) for r in recs} if store else {}
+    kept: dict[str, RecordingResult] = {}
+    for rec in recs if store else []:
+        payload = store.load(rec.name, keys[rec.name])
+        if payload is not None:
+            kept[rec.name] = result_from_dict(rec.name, payload)
+    if kept and log:
+        log(f"resuming: {len(kept)} of {len(recs)} recordings already evaluated in {keep}")
+
+    def save(rec: Recording, result: RecordingResult) -> None:
+        if store and not any(r.status.startswith(WORKER_DIED) for r in result.rows):
+            store.save(rec.name, keys[rec.name], result_to_dict(result))  # a worker death: tried again
+
+    todo = [r for r in recs if r.name not in kept]
+    died = lambda rec, reason: failed_result(rec, methods, f"{WORKER_DIED}: {reason}")  # noqa: E731
+    fresh = run_all(_evaluate_in_worker, todo, (methods, cfg, cache_dir), cfg.batch, lost=died, done=save,
+                    progress=progress)  # fmt: skip
+    by_name = kept | {r.name: result for r, result in zip(todo, fresh, strict=True)}
+    results = [by_name[r.name] for r in recs]
     rows = [row for r in results for row in r.rows]
     return Report(rows, summarise(rows, results, methods), results)
 

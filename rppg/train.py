@@ -37,6 +37,7 @@ from rppg.errors import NoFaceError, RppgError
 from rppg.io import Recording, load_dataset
 from rppg.model import MaskNet, downscale
 from rppg.model_torch import SkinMaskNet, clip_traces, pos, to_tensor
+from rppg.parallel import run_all
 from rppg.pipeline import analyse
 from rppg.reference import check_coverage, reference_hr, truth_pulse
 from rppg.report import CsvWriter, atomic_write, plot_training_curves
@@ -117,6 +118,15 @@ def load_crops(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet:
     hr = reference_hr(truth, t0, t1, cfg.signal)
     fs = signal.frame_rate(t_s)
     return CropSet(rec.name, rec.subject, t_s, arrays["crops"], arrays["regions"], face, at_frames, fs, hr)
+
+
+def _crops_in_worker(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet | str:
+    """:func:`load_crops`, or why the recording cannot be used (where :mod:`rppg.parallel`
+    runs it: this process, a worker, a cluster)."""
+    try:
+        return load_crops(rec, cfg, cache_dir)
+    except RppgError as exc:
+        return str(exc)
 
 
 @dataclass
@@ -365,11 +375,11 @@ def train(
         json.dumps({"train": train_subjects, "validation": val_subjects}, indent=2)
     )
     sets: dict[str, list[CropSet]] = {"train": [], "validation": []}
-    for rec in recs:
-        try:
-            crop_set = load_crops(rec, cfg, out / "crops")
-        except RppgError as exc:
-            log(f"skipping {rec.name}: {exc}")
+    died = lambda rec, reason: f"worker died: {reason}"  # noqa: E731
+    crop_sets = run_all(_crops_in_worker, recs, (cfg, out / "crops"), cfg.batch, lost=died)
+    for rec, crop_set in zip(recs, crop_sets, strict=True):
+        if isinstance(crop_set, str):
+            log(f"skipping {rec.name}: {crop_set}")
             continue
         sets["validation" if rec.subject in val_subjects else "train"].append(crop_set)
     if not sets["train"] or not sets["validation"]:

@@ -2,6 +2,8 @@
 do not reach up. Read from the source (every import, also those inside functions)."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,17 @@ def test_one_face_stage():
 def test_shipped_data_is_files_not_a_module():
     assert not (PACKAGE.parent / "data" / "__init__.py").exists()
     assert not any(reaches(m, "rppg.data") for m in GRAPH)
+
+
+def test_dask_only_in_the_cluster_module():
+    # Dask is optional (rppg[cluster]): one module uses it, and only when a cluster is asked for.
+    users = sorted(m for m in GRAPH if reaches(m, "distributed") or reaches(m, "dask"))
+    assert users == ["rppg.cluster"]
+    assert sorted(m for m in GRAPH if reaches(m, "rppg.cluster")) == ["rppg.parallel"]
+
+
+def test_dask_loads_only_when_a_cluster_is_used():
+    code = "import sys, rppg.cli, rppg.evaluate, rppg.cluster; print(*sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert not {"dask", "distributed"} & set(run.stdout.split())

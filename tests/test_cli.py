@@ -12,15 +12,9 @@ from rppg.synth.layouts import write_video
 from rppg.synth.spec import SynthSpec
 
 
-def rppg(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "rppg", *map(str, args)], capture_output=True, text=True, cwd=cwd
-    )
-
-
-def test_process_json_and_out_files(short_video, tmp_path):
+def test_process_json_and_out_files(cli, short_video, tmp_path):
     out = tmp_path / "result"
-    run = rppg("process", short_video, "--method", "chrom", "--json", "--out", out)
+    run = cli("process", short_video, "--method", "chrom", "--json", "--out", out)
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)  # exactly one JSON object on stdout
     assert summary["method"] == "chrom"
@@ -33,12 +27,12 @@ def test_process_json_and_out_files(short_video, tmp_path):
     assert run.stderr == ""
 
 
-def test_synth_command_writes_a_processable_video(tmp_path):
-    run = rppg("synth", tmp_path / "s", "--hr", "100", "--duration", "8", "--size", "160x120")
+def test_synth_command_writes_a_processable_video(cli, tmp_path):
+    run = cli("synth", tmp_path / "s", "--hr", "100", "--duration", "8", "--size", "160x120")
     assert run.returncode == 0, run.stderr
     video = tmp_path / "s" / "synth.avi"
     assert run.stdout.strip() == str(video)
-    processed = rppg("process", video, "--json")
+    processed = cli("process", video, "--json")
     assert json.loads(processed.stdout)["hr_bpm"] == pytest.approx(100, abs=3)
 
 
@@ -75,9 +69,9 @@ def bad_inputs(tmp_path, short_video, no_face_video):
     ["missing", "text as mp4", "empty", "truncated", "no face", "unknown method", "unwritable out",
      "unknown flag"],
 )  # fmt: skip
-def test_bad_input_exits_2_with_one_line(case, tmp_path, short_video, no_face_video):
+def test_bad_input_exits_2_with_one_line(cli, case, tmp_path, short_video, no_face_video):
     args, message = bad_inputs(tmp_path, short_video, no_face_video)[case]
-    run = rppg(*args)
+    run = cli(*args)
     assert run.returncode == 2, run.stderr
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, run.stderr
@@ -86,15 +80,15 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path, short_video, no_face_vi
     assert run.stdout == ""
 
 
-def test_no_output_folder_left_half_written_on_error(tmp_path):
+def test_no_output_folder_left_half_written_on_error(cli, tmp_path):
     out = tmp_path / "out"
-    run = rppg("process", tmp_path / "missing.avi", "--out", out)
+    run = cli("process", tmp_path / "missing.avi", "--out", out)
     assert run.returncode == 2
     assert not out.exists()  # the input is checked before the output folder is made
 
 
-def test_haar_detector_needs_no_mediapipe_model(short_video):
-    run = rppg("process", short_video, "--detector", "haar", "--json")
+def test_haar_detector_needs_no_mediapipe_model(cli, short_video):
+    run = cli("process", short_video, "--detector", "haar", "--json")
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["face_ratio"] > 0.9
 
@@ -105,8 +99,8 @@ def test_console_script_is_installed():
     assert run.returncode == 0 and "pos" in run.stdout
 
 
-def test_mask_method_writes_the_mask_pictures(short_video, tmp_path):
-    run = rppg("process", short_video, "--out", tmp_path, "--json")  # default method: mask
+def test_mask_method_writes_the_mask_pictures(cli, short_video, tmp_path):
+    run = cli("process", short_video, "--out", tmp_path, "--json")  # default method: mask
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["method"] == "mask"
     mask = cv2.imread(str(tmp_path / "mask.png"), cv2.IMREAD_GRAYSCALE)

@@ -17,10 +17,6 @@ from rppg.synth.spec import SynthSpec, mixed_specs
 from tests.conftest import REPO, shared_or_skip
 
 
-def rppg(*args):
-    return subprocess.run([sys.executable, "-m", "rppg", *map(str, args)], capture_output=True, text=True)
-
-
 def test_metrics_match_hand_computed_values():
     true, pred, snr = [60.0, 80.0, 100.0], [62.0, 79.0, 104.0], [3.0, 5.0, 10.0]
     m = hr_metrics(true, pred, snr)
@@ -43,9 +39,9 @@ def mixed_set(tmp_path_factory):
     return root
 
 
-def test_mixed_set_pos_mae_and_outputs(mixed_set, tmp_path):
+def test_mixed_set_pos_mae_and_outputs(cli, mixed_set, tmp_path):
     out = tmp_path / "eval"
-    run = rppg("evaluate", "--dataset", "ubfc", "--root", mixed_set, "--methods", "pos,chrom,green",
+    run = cli("evaluate", "--dataset", "ubfc", "--root", mixed_set, "--methods", "pos,chrom,green",
                "--out", out, "--cache", tmp_path / "cache", "--json")  # fmt: skip
     assert run.returncode == 0, run.stderr
     metrics = {m["method"]: m for m in json.loads(run.stdout)["metrics"]}
@@ -83,14 +79,15 @@ def test_second_run_reads_traces_from_cache(mixed_set, tmp_path, monkeypatch):
 
 
 def test_workers_give_the_same_rows(mixed_set, tmp_path):
+    serial = evaluate("ubfc", mixed_set, ["pos"], Config(), cache_dir=None)
     cfg = Config()
-    serial = evaluate("ubfc", mixed_set, ["pos"], cfg, workers=1, cache_dir=None)
-    parallel = evaluate("ubfc", mixed_set, ["pos"], cfg, workers=2, cache_dir=None)
+    cfg.batch.workers = 2
+    parallel = evaluate("ubfc", mixed_set, ["pos"], cfg, cache_dir=None)
     assert [r.recording for r in parallel.rows] == [r.recording for r in serial.rows]
     assert [r.hr_pred_bpm for r in parallel.rows] == pytest.approx([r.hr_pred_bpm for r in serial.rows])
 
 
-def test_broken_recordings_are_reported_and_the_rest_evaluated(tmp_path):
+def test_broken_recordings_are_reported_and_the_rest_evaluated(cli, tmp_path):
     root = tmp_path / "ubfc"
     small = dict(duration_s=10.0, width=160, height=120)
     for i, bpm in enumerate([70.0, 95.0]):
@@ -109,9 +106,7 @@ def test_broken_recordings_are_reported_and_the_rest_evaluated(tmp_path):
     (short_truth / "ground_truth.txt").write_text("\n".join(" ".join(map(str, r[:200])) for r in rows))
 
     out = tmp_path / "eval"
-    run = rppg(
-        "evaluate", "--dataset", "ubfc", "--root", root, "--methods", "pos", "--out", out, "--no-cache"
-    )
+    run = cli("evaluate", "--dataset", "ubfc", "--root", root, "--methods", "pos", "--out", out, "--no-cache")
     assert run.returncode == 0, run.stderr
     assert "4 of 6 recordings failed" in run.stderr
     status = pd.read_csv(out / "per_video.csv").set_index("recording")["status"]
@@ -124,14 +119,14 @@ def test_broken_recordings_are_reported_and_the_rest_evaluated(tmp_path):
     assert metrics.loc["pos", "n"] == 2 and metrics.loc["pos", "mae"] < 2
 
 
-def test_evaluate_bad_arguments_exit_2(tmp_path):
+def test_evaluate_bad_arguments_exit_2(cli, tmp_path):
     for args, message in [
         (["--dataset", "nope", "--root", tmp_path], "unknown dataset 'nope'"),
         (["--dataset", "ubfc", "--root", tmp_path / "missing"], "no such folder"),
         (["--dataset", "ubfc", "--root", tmp_path], "no ubfc recordings found"),
         (["--dataset", "ubfc", "--root", tmp_path, "--methods", "pos,magic"], "unknown method 'magic'"),
     ]:
-        run = rppg("evaluate", *args, "--out", tmp_path / "o")
+        run = cli("evaluate", *args, "--out", tmp_path / "o")
         assert run.returncode == 2 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
@@ -160,9 +155,9 @@ def test_skin_patches_rated_honestly():
     assert all(r.reasons for r in rated)
 
 
-def test_evaluation_reports_quality_and_windows(mixed_set, tmp_path):
+def test_evaluation_reports_quality_and_windows(cli, mixed_set, tmp_path):
     out = tmp_path / "eval"
-    run = rppg("evaluate", "--dataset", "ubfc", "--root", mixed_set, "--methods", "pos", "--out", out,
+    run = cli("evaluate", "--dataset", "ubfc", "--root", mixed_set, "--methods", "pos", "--out", out,
                "--cache", tmp_path / "cache")  # fmt: skip
     assert run.returncode == 0, run.stderr
     per_video = pd.read_csv(out / "per_video.csv")

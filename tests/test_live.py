@@ -2,8 +2,6 @@
 
 import io
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -28,12 +26,8 @@ def live_video(make_video):
     return make_video(hr_bpm=TRUE_BPM, duration_s=25.0, width=320, height=240, seed=31, hrv_bpm=0.5)
 
 
-def rppg(*args):
-    return subprocess.run([sys.executable, "-m", "rppg", *map(str, args)], capture_output=True, text=True)
-
-
-def test_headless_values_within_3_bpm_after_warm_up(live_video):
-    run = rppg("live", "--source", live_video, "--headless", "--fast")
+def test_headless_values_within_3_bpm_after_warm_up(cli, live_video):
+    run = cli("live", "--source", live_video, "--headless", "--fast")
     assert run.returncode == 0, run.stderr
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert [set(x) for x in lines[:1]] == [{"t_s", "hr_bpm", "snr_db", "fps", "quality"}]
@@ -109,15 +103,15 @@ def test_mask_overlay_follows_the_configured_crop(region, setting):
     assert widths[1] / widths[0] == pytest.approx(2.0 / 1.2, rel=0.03)  # the configured scale
 
 
-def test_record_saves_a_processable_session(live_video, tmp_path):
+def test_record_saves_a_processable_session(cli, live_video, tmp_path):
     out = tmp_path / "session"
-    run = rppg("live", "--source", live_video, "--headless", "--fast", "--record", out)
+    run = cli("live", "--source", live_video, "--headless", "--fast", "--record", out)
     assert run.returncode == 0, run.stderr
     stamps = pd.read_csv(out / "frames_timestamp.csv")
     assert len(stamps) == 750 and stamps["timestamp"].iloc[-1] == pytest.approx(749 / 30)
     hr = pd.read_csv(out / "hr.csv")
     assert len(hr) >= 14 and (hr["hr_bpm"].dropna() - TRUE_BPM).abs().max() <= 3
-    processed = rppg("process", out / "video.avi", "--json")
+    processed = cli("process", out / "video.avi", "--json")
     assert json.loads(processed.stdout)["hr_bpm"] == pytest.approx(TRUE_BPM, abs=1.5)
 
 
@@ -150,7 +144,7 @@ def test_disconnect_keeps_recording_and_exits_cleanly(tmp_path, capsys):
     assert len(out.getvalue().splitlines()) == 3
 
 
-def test_missing_camera_and_missing_display_exit_2():
-    run = rppg("live", "--camera", "7", "--headless")
+def test_missing_camera_and_missing_display_exit_2(cli):
+    run = cli("live", "--camera", "7", "--headless")
     assert run.returncode == 2 and "camera 7: cannot open" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1

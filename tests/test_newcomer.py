@@ -1,8 +1,6 @@
 """What a newcomer meets first: usage, help, messages that say why, readable figures."""
 
 import json
-import subprocess
-import sys
 
 import cv2
 import numpy as np
@@ -13,21 +11,17 @@ from rppg.synth.scene import Renderer
 from rppg.synth.spec import SynthSpec
 
 
-def rppg(*args):
-    return subprocess.run([sys.executable, "-m", "rppg", *map(str, args)], capture_output=True, text=True)
-
-
-def test_bare_command_prints_usage_with_every_subcommand():
-    run = rppg()
+def test_bare_command_prints_usage_with_every_subcommand(cli):
+    run = cli()
     assert run.returncode == 0 and run.stderr == ""
     for name in ("process", "live", "evaluate", "train", "synth", "methods", "config"):
         assert f"  {name} " in run.stdout and f"e.g. rppg {name}" in run.stdout
 
 
-def test_version():
+def test_version(cli):
     from rppg import __version__
 
-    run = rppg("--version")
+    run = cli("--version")
     assert run.returncode == 0 and run.stdout.strip() == f"rppg {__version__}"
 
 
@@ -42,15 +36,15 @@ def test_every_option_of_every_subcommand_has_help():
                 assert "default" in action.help, f"{name} {action.option_strings}: no default shown"
 
 
-def test_process_help_lists_every_file_out_writes():
+def test_process_help_lists_every_file_out_writes(cli):
     from rppg.report import OUT_FILES
 
-    text = " ".join(rppg("process", "--help").stdout.split())
+    text = " ".join(cli("process", "--help").stdout.split())
     assert all(name in text for name in OUT_FILES)
 
 
-def test_methods_name_their_region_and_paper():
-    lines = rppg("methods").stdout.splitlines()
+def test_methods_name_their_region_and_paper(cli):
+    lines = cli("methods").stdout.splitlines()
     assert "None" not in "\n".join(lines)
     pos = lines.index(next(line for line in lines if line.startswith("pos ")))
     assert "Wang et al. 2017" in lines[pos + 1] and "face region" in lines[pos + 1]
@@ -70,8 +64,8 @@ def half_face_video(tmp_path_factory):
     return path
 
 
-def test_a_face_missing_half_the_time_is_said_with_share_and_spans(half_face_video):
-    run = rppg("process", half_face_video, "--json")
+def test_a_face_missing_half_the_time_is_said_with_share_and_spans(cli, half_face_video):
+    run = cli("process", half_face_video, "--json")
     assert run.returncode == 0
     summary = json.loads(run.stdout)
     assert summary["face_ratio"] == pytest.approx(0.5, abs=0.05)
@@ -80,11 +74,11 @@ def test_a_face_missing_half_the_time_is_said_with_share_and_spans(half_face_vid
     assert "face found in 50% of frames" in warnings or "face found in 49% of frames" in warnings
     assert "no face at 8.0-15.9 s" in warnings or "no face at 8.0-16.0 s" in warnings
     assert run.stderr.count("\n") == 1 and "quality poor" in run.stderr and "face found in" in run.stderr
-    human = rppg("process", half_face_video)
+    human = cli("process", half_face_video)
     assert "quality poor" in human.stdout and "took" in human.stdout
 
 
-def test_pre_cropped_skin_without_detector_none_suggests_it(tmp_path):
+def test_pre_cropped_skin_without_detector_none_suggests_it(cli, tmp_path):
     # A close-up of skin (no face in it) whose colour pulses at 80 bpm. Lossless, because
     # OpenCV 4.14's MJPG flattens a half-level colour change on a flat patch to grey.
     path = tmp_path / "cheek.avi"
@@ -95,18 +89,18 @@ def test_pre_cropped_skin_without_detector_none_suggests_it(tmp_path):
         frame = np.array([110.0, 140.0, 190.0]) * pulse + rng.normal(0, 1, (200, 200, 3))
         out.write(np.clip(frame, 0, 255).astype(np.uint8))
     out.release()
-    run = rppg("process", path)
+    run = cli("process", path)
     assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1
     assert "no face found" in run.stderr and "--detector none" in run.stderr
-    ok = rppg("process", path, "--detector", "none", "--method", "pos", "--json")
+    ok = cli("process", path, "--detector", "none", "--method", "pos", "--json")
     assert json.loads(ok.stdout)["hr_bpm"] == pytest.approx(80, abs=1.5)
 
 
-def test_mkv_frame_rate_is_not_thrown_by_millisecond_timestamps(tmp_path):
+def test_mkv_frame_rate_is_not_thrown_by_millisecond_timestamps(cli, tmp_path):
     from rppg.synth.layouts import write_video
 
     video = write_video(SynthSpec(duration_s=6, width=160, height=120, seed=1), tmp_path / "clip.mkv")
-    summary = json.loads(rppg("process", video, "--json", "--method", "pos").stdout)
+    summary = json.loads(cli("process", video, "--json", "--method", "pos").stdout)
     assert summary["fps"] == pytest.approx(30.0, abs=0.01)
 
 

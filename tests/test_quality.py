@@ -2,8 +2,6 @@
 faces are reported; real recordings are labelled as calibrated."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -55,11 +53,7 @@ def test_face_gaps_are_spans_of_a_second_or_more():
     assert face_gaps(t, face) == [pytest.approx((2.0, 4.0))]
 
 
-def rppg(*args):
-    return subprocess.run([sys.executable, "-m", "rppg", *map(str, args)], capture_output=True, text=True)
-
-
-def test_grey_video_is_rated_none_and_suggests_green(make_video, tmp_path):
+def test_grey_video_is_rated_none_and_suggests_green(cli, make_video, tmp_path):
     import cv2
 
     colour = make_video(hr_bpm=72.0, duration_s=12.0, width=320, height=240, seed=8, noise_std=1.0)
@@ -72,11 +66,11 @@ def test_grey_video_is_rated_none_and_suggests_green(make_video, tmp_path):
             break
         out.write(cv2.cvtColor(cv2.cvtColor(im, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR))
     out.release()
-    run = rppg("process", grey, "--method", "pos", "--json")
+    run = cli("process", grey, "--method", "pos", "--json")
     assert run.returncode == 0
     summary = json.loads(run.stdout)
     assert summary["quality"] == "none"
     assert any("no colour" in w and "--method green" in w for w in summary["warnings"])
     assert "--method green" in run.stderr and len(run.stderr.strip().splitlines()) == 1
-    green = json.loads(rppg("process", grey, "--method", "green", "--json").stdout)
+    green = json.loads(cli("process", grey, "--method", "green", "--json").stdout)
     assert green["hr_bpm"] == pytest.approx(72.0, abs=2.0) and green["quality"] != "none"
