@@ -25,7 +25,9 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q $(CONSTRAINTS) -e '.[$(EXTRAS)]'
+	@# Current setuptools (>= 80) prints an informational "Editable installation" notice for
+	@# every editable install, whatever the mode; it asks nothing of the user.
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install -q $(CONSTRAINTS) -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 setup: $(STAMP)

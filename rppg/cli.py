@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import sys
@@ -76,6 +77,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
         cfg.batch.workers = args.workers
     if getattr(args, "cluster", None):
         cfg.batch.cluster = args.cluster
+    if getattr(args, "unsupervised", None):
+        cfg.train.unsupervised = True
+    if getattr(args, "init", None):
+        cfg.train.init = args.init
     return cfg
 
 
@@ -169,11 +174,25 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_parser(sub)
 
     p = sub.add_parser("train", help=HELP["train"], description=HELP["train"] + ".")
-    p.add_argument("--dataset", help=f"layout of the training data (default: {defaults.train.dataset})")
+    p.add_argument(
+        "--dataset",
+        help="layout of the training data (default: ubfc; with --unsupervised: generic, any videos)",
+    )
     p.add_argument("--root", help="dataset root (default: none: a synthetic set is generated)")
     p.add_argument("--out", default="runs/mask", help="run folder (default: runs/mask)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/last.pt")
     add_batch_args(p, "recordings whose face crops are extracted")
+    p.add_argument(
+        "--unsupervised",
+        action="store_true",
+        default=None,
+        help="learn without ground truth (SiNC losses), e.g. on your own videos (default: supervised)",
+    )
+    p.add_argument(
+        "--init",
+        metavar="WEIGHTS",
+        help="start from these weights: 'shipped' or a mask_weights.npz (default: random)",
+    )
     add_config_args(p, weights=False)
 
     p = sub.add_parser(
@@ -380,12 +399,15 @@ def _train(args: argparse.Namespace) -> int:
     check_batch(cfg.batch)
     out = prepare_out_dir(args.out)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  (stdout: the result only)
-    result = train(cfg, out, args.dataset, args.root, args.resume, log)
-    print(
-        f"best validation MAE {result.best_val_mae_bpm:.2f} bpm "
-        f"(uniform weights {result.uniform_val_mae_bpm:.2f}); {result.step} steps, "
-        f"{result.seconds:.0f} s; weights: {result.weights}"
+    r = train(cfg, out, args.dataset, args.root, args.resume, log)
+    mae = (
+        ""
+        if math.isnan(r.best_val_mae_bpm)
+        else (f"MAE {r.best_val_mae_bpm:.2f} bpm (uniform weights {r.uniform_val_mae_bpm:.2f}), ")
     )
+    snr = f"SNR {r.best_val_snr_db:.2f} dB (uniform weights {r.uniform_val_snr_db:.2f})"
+    kept = f" (the starting weights, {cfg.train.init}: no epoch did better)" if r.best_epoch == 0 else ""
+    print(f"best validation {mae}{snr}; {r.step} steps, {r.seconds:.0f} s; weights: {r.weights}{kept}")
     return 0
 
 

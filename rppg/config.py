@@ -153,17 +153,28 @@ class QualityConfig:
 class TrainConfig:
     """Training the skin mask (``rppg train``)."""
 
-    dataset: str = "ubfc"
-    """Layout of the training data (see ``rppg.io``)."""
+    dataset: str | None = None
+    """Layout of the training data (see ``rppg.io``); None = ``ubfc``, or ``generic`` (any
+    folder of videos, no ground truth needed) when unsupervised."""
     root: str | None = None
     """Dataset root; None = generate a synthetic set with distractors into ``OUT/synthetic``."""
+    unsupervised: bool = False
+    """Learn without a reference pulse, from the pulse's spectrum alone (SiNC losses: power
+    inside the band, in one narrow peak, peaks spread over the batch): any face video."""
+    init: str | None = None
+    """Starting weights: None = random, ``shipped`` = the shipped mask, or a weights file;
+    they count as epoch 0, so training keeps them unless an epoch validates better."""
     synthetic_subjects: int = 12
     synthetic_duration_s: float = 20.0
     synthetic_size: tuple[int, int] = (320, 240)
     synthetic_distractor: tuple[float, float] = (0.006, 0.02)
     """Range of the synthetic distractor amplitude (non-skin regions pulsing at another rate)."""
+    synthetic_looks: bool = True
+    """Vary the synthetic people's looks (hair colour, beard, glasses, highlights, shadow,
+    skin-coloured clothes and wall): the mask must learn skin, not silhouette."""
     val_fraction: float = 0.25
-    """Share of subjects held out for validation (subject-disjoint)."""
+    """Held out for validation: that share of subjects (supervised, subject-disjoint), or of
+    each recording's time, its end (unsupervised)."""
     clip_s: float = 4.0
     """Length (s) of one training clip."""
     batch_clips: int = 4
@@ -175,6 +186,13 @@ class TrainConfig:
     """The contact PPG may lag the face by up to this much (s); the loss ignores such lags."""
     pearson_weight: float = 0.5
     """Weight of the lag-tolerant negative Pearson term next to the spectral term."""
+    sinc_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    """Unsupervised: weights of the bandwidth, sparsity and variance losses."""
+    sinc_width_hz: float = 0.1
+    """Unsupervised: half-width of the spectral peak the sparsity loss allows (0.1 Hz = 6 bpm)."""
+    speed_range: tuple[float, float] = (0.7, 1.3)
+    """Unsupervised: each clip is played this many times faster (random), so a batch from a few
+    people still holds many heart rates for the variance loss."""
     augment: bool = True
     """Random brightness/colour/flip changes of the crops."""
     seed: int = 0

@@ -114,6 +114,12 @@ class FaceStage:
         self._fit: Fit | None = None
         self._next_fit_t: float | None = None
 
+    @property
+    def points(self) -> np.ndarray | None:
+        """The last face-mesh fit's points (468, 2) in frame pixels (``landmarks`` region;
+        None before a fit or without a face): for reports that need more than the region."""
+        return None if self._fit is None else self._fit.points
+
     # ------------------------------------------------------------------ the two ways in
 
     def __call__(self, frame: Frame) -> FaceCrop:

@@ -55,6 +55,17 @@ class Box:
         return inter / union if union > 0 else 0.0
 
 
+def load_tflite(path: Path, what: str) -> cv2.dnn.Net:
+    """A TFLite model read by OpenCV's DNN module; one-line errors naming the file when it is
+    missing or unreadable (``what``: "face detection", "face mesh")."""
+    if not path.is_file():
+        raise RppgError(f"{path}: {what} model not found")
+    try:
+        return cv2.dnn.readNetFromTFLite(str(path))
+    except (cv2.error, AttributeError) as exc:  # AttributeError: OpenCV < 4.8 reads no TFLite
+        raise RppgError(f"{path}: cannot load the {what} model ({type(exc).__name__})") from None
+
+
 class FaceDetector(Protocol):
     """Finds faces in a BGR uint8 image; boxes in that image's pixels, best first."""
 
@@ -130,13 +141,9 @@ class BlazeFaceDetector:
     NMS_IOU = 0.3
 
     def __init__(self, cfg: FaceConfig) -> None:
-        path = Path(cfg.model_path) if cfg.model_path else asset_path(DETECTOR_MODEL)
-        if not path.is_file():
-            raise RppgError(f"{path}: face detection model not found")
-        try:
-            self._net = cv2.dnn.readNetFromTFLite(str(path))
-        except (cv2.error, AttributeError) as exc:  # AttributeError: OpenCV < 4.8 reads no TFLite
-            raise RppgError(f"{path}: cannot load the face model ({type(exc).__name__})") from None
+        self._net = load_tflite(
+            Path(cfg.model_path) if cfg.model_path else asset_path(DETECTOR_MODEL), "face"
+        )
         self._outputs = self._net.getUnconnectedOutLayersNames()
         self._anchors = blazeface_anchors()
         self.min_confidence = cfg.min_confidence

@@ -20,7 +20,7 @@ import numpy as np
 
 from rppg.assets import asset_path
 from rppg.config import FaceConfig
-from rppg.errors import RppgError
+from rppg.face import load_tflite
 
 MESH_MODEL = "face_landmark.tflite"
 MESH_INPUT = 192
@@ -34,8 +34,11 @@ RIGHT_EYE = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 
 LEFT_BROW = [276, 283, 282, 295, 285, 336, 296, 334, 293, 300]
 RIGHT_BROW = [46, 53, 52, 65, 55, 107, 66, 105, 63, 70]
 LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185]
-AREAS = {"oval": FACE_OVAL, "eyes": LEFT_EYE + RIGHT_EYE, "brows": LEFT_BROW + RIGHT_BROW, "lips": LIPS}
-"""Point sets of the face's areas (for reports: mean mask weight per area)."""
+SPOTS = {"forehead": ((151,), 0.3), "cheeks": ((205, 425, 50, 280), 0.2), "nose": ((5, 195), 0.12)}
+"""Skin areas for reports (mean mask weight per area): discs about these mesh points, of
+this radius in inter-ocular distances (outer eye corners 33 and 263)."""
+PARTS = {"eyes": (LEFT_EYE, RIGHT_EYE), "brows": (LEFT_BROW, RIGHT_BROW), "lips": (LIPS,)}
+"""Non-skin areas for reports: the mesh's own outlines, as drawn (not enlarged)."""
 
 
 class Landmarker:
@@ -44,13 +47,7 @@ class Landmarker:
     face detector's box enlarged about 1.5x, or the last fit's oval)."""
 
     def __init__(self, model: str | Path | None = None, min_confidence: float = 0.5) -> None:
-        path = Path(model) if model else asset_path(MESH_MODEL)
-        if not path.is_file():
-            raise RppgError(f"{path}: face mesh model not found")
-        try:
-            self._net = cv2.dnn.readNetFromTFLite(str(path))
-        except (cv2.error, AttributeError) as exc:  # AttributeError: OpenCV < 4.8 reads no TFLite
-            raise RppgError(f"{path}: cannot load the face mesh model ({type(exc).__name__})") from None
+        self._net = load_tflite(Path(model) if model else asset_path(MESH_MODEL), "face mesh")
         self._outputs = self._net.getUnconnectedOutLayersNames()
         self.min_confidence = min_confidence
 
@@ -141,3 +138,24 @@ def rasterize(outline: np.ndarray, rect: tuple[int, int, int, int], size: int) -
     cv2.fillPoly(canvas, [pts[a:b]], 255, cv2.LINE_AA, _SHIFT)
     cv2.fillPoly(canvas, [pts[h0:h1] for h0, h1 in holes], 0, cv2.LINE_AA, _SHIFT)
     return canvas.astype(np.float32) * np.float32(1 / 255)
+
+
+def area_maps(points: np.ndarray, rect: tuple[int, int, int, int], size: int) -> dict[str, np.ndarray]:
+    """Where each of :data:`SPOTS` and :data:`PARTS` lies in a crop: {name: (size, size) bool}
+    over ``rect`` resized to ``size``, from mesh points (468, 2) in frame pixels."""
+    x0, y0, x1, y1 = rect
+    scale = np.array([size / max(x1 - x0, 1), size / max(y1 - y0, 1)])
+    local = (points - np.array([x0, y0])) * scale
+    eyes = float(np.hypot(*(local[263] - local[33])))
+    maps = {}
+    for name, (centres, radius) in SPOTS.items():
+        canvas = np.zeros((size, size), np.uint8)
+        r = max(1, int(round(radius * eyes)))
+        for k in centres:
+            cv2.circle(canvas, tuple(int(round(v)) for v in local[k]), r, 1, -1)
+        maps[name] = canvas.astype(bool)
+    for name, shapes in PARTS.items():
+        canvas = np.zeros((size, size), np.uint8)
+        cv2.fillPoly(canvas, [np.round(local[list(s)]).astype(np.int32) for s in shapes], 1)
+        maps[name] = canvas.astype(bool)
+    return maps

@@ -26,6 +26,12 @@ from rppg.errors import RppgError
 DARK = 0.05
 """Added to a pixel's brightness before dividing by it: the colour of near-black pixels
 (noise) is pulled towards zero instead of amplified."""
+LEVEL_CLIP = 3.0
+"""Relative brightness (log2) is clipped to +- this: black background and blown highlights
+read as "very dark" and "very bright", not as ever larger numbers."""
+INPUT_VERSION = 2
+"""What the mask's input is (see :func:`normalise`); stored in weights files: 1 was
+chromaticity alone, 2 adds the relative brightness. A file for another input is refused."""
 WEIGHT_NAMES = ("conv.weight", "conv.bias", "softconv.weight", "softconv.bias")
 """Array names in a weights file: those of the torch module's state dict."""
 WEIGHT_SHAPES = {
@@ -85,12 +91,18 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def normalise(rgb: np.ndarray) -> np.ndarray:
-    """Chromaticity per pixel, centred and scaled: rgb (..., 3) in [0, 1] -> same shape.
+    """The mask's input per pixel: rgb crops (B, H, W, 3) in [0, 1] -> (B, H, W, 3): red and
+    blue chromaticity (R, B over R + G + B, centred, x6) and the log2 brightness relative to
+    the crop's mean (clipped to +-3).
 
-    Each pixel's colour divided by its brightness (r, g, b = R, G, B / (R + G + B)): skin
-    keeps its chromaticity in shadow and under brighter or dimmer light, so a mask learned
-    on one face and lighting carries over to others better than one fed raw intensities."""
-    return 6.0 * (rgb / (rgb.sum(axis=-1, keepdims=True) + DARK) - 1.0 / 3.0)
+    Chromaticity keeps skin's colour in shadow and under brighter or dimmer light, so a mask
+    learned on one face and lighting carries over to others; the relative brightness lets it
+    see what colour alone cannot: dark brows, beard, glasses and pupils, glints, shadows and
+    their edges."""
+    total = rgb.sum(axis=-1, keepdims=True) + DARK
+    chroma = 6.0 * (rgb[..., ::2] / total - 1.0 / 3.0)
+    level = np.clip(np.log2(total / total.mean(axis=(-3, -2), keepdims=True)), -LEVEL_CLIP, LEVEL_CLIP)
+    return np.concatenate([chroma, level], axis=-1).astype(np.float32)
 
 
 def downscale(crops: np.ndarray, size: int) -> np.ndarray:
@@ -141,6 +153,12 @@ def load_arrays(path: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
     except (OSError, ValueError, EOFError) as exc:
         hint = "; use the mask_weights.npz that 'rppg train' writes" if p.suffix == ".pt" else ""
         raise RppgError(f"{p}: not a mask weights file ({type(exc).__name__}){hint}") from None
+    version = int(arrays.get("input_version", 1))
+    if version != INPUT_VERSION:
+        raise RppgError(
+            f"{p}: weights for mask input version {version}; this rppg feeds version {INPUT_VERSION} "
+            "(chromaticity and brightness): retrain them with 'rppg train'"
+        )
     for name, shape in WEIGHT_SHAPES.items():
         if name not in arrays or tuple(arrays[name].shape) != shape:
             got = tuple(arrays[name].shape) if name in arrays else "missing"

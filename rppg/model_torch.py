@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rppg.model import DARK, WEIGHT_NAMES
+from rppg.model import DARK, INPUT_VERSION, LEVEL_CLIP, WEIGHT_NAMES
 
 
 class SkinMaskNet(nn.Module):
@@ -38,8 +38,9 @@ class SkinMaskNet(nn.Module):
         return net
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The weights as numpy arrays, named as in a weights file."""
-        return {k: v.detach().cpu().numpy().copy() for k, v in self.state_dict().items()}
+        """The weights as numpy arrays, named as in a weights file (with the input version)."""
+        arrays = {k: v.detach().cpu().numpy().copy() for k, v in self.state_dict().items()}
+        return arrays | {"input_version": np.array(INPUT_VERSION)}
 
 
 def to_tensor(crops: np.ndarray) -> torch.Tensor:
@@ -49,8 +50,11 @@ def to_tensor(crops: np.ndarray) -> torch.Tensor:
 
 
 def normalise(x: torch.Tensor) -> torch.Tensor:
-    """Chromaticity per pixel (as :func:`rppg.model.normalise`): (B, 3, H, W) -> same shape."""
-    return 6.0 * (x / (x.sum(dim=1, keepdim=True) + DARK) - 1.0 / 3.0)
+    """The mask's input (as :func:`rppg.model.normalise`): rgb (B, 3, H, W) -> (B, 3, H, W)."""
+    total = x.sum(dim=1, keepdim=True) + DARK
+    chroma = 6.0 * (x[:, ::2] / total - 1.0 / 3.0)
+    level = torch.log2(total / total.mean(dim=(2, 3), keepdim=True)).clamp(-LEVEL_CLIP, LEVEL_CLIP)
+    return torch.cat([chroma, level], dim=1)
 
 
 def weighted_mean(x: torch.Tensor, mask: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:

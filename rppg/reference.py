@@ -34,16 +34,26 @@ def truth_pulse(
 ) -> tuple[np.ndarray, np.ndarray, float] | None:
     """The ground-truth wave between t0 and t1 (s), uniformly resampled, detrended and
     band-passed like a predicted pulse: (times (K,), pulse (K,), fs), or None without a wave."""
+    wave = _uniform_wave(truth, t0, t1)
+    if wave is None:
+        return None
+    grid, uniform, fs = wave
+    pulse = signal.bandpass(signal.detrend(uniform, fs, sig.detrend_s), fs, sig.band_hz, sig.filter_order)
+    return grid, pulse, fs
+
+
+def _uniform_wave(truth: GroundTruth, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The raw ground-truth wave over [t0, t1] (s) on a uniform grid at its own rate: (times
+    (K,), wave (K,), fs in Hz), or None without a wave or with fewer than 8 samples there."""
     if truth.ppg is None:
         return None
     inside = (truth.t_s >= t0) & (truth.t_s <= t1)
     if inside.sum() < 8:
         return None
-    t, wave = truth.t_s[inside], truth.ppg[inside]
+    t = truth.t_s[inside]
     fs = signal.frame_rate(t)
-    grid, uniform = signal.resample_uniform(t, wave, fs)
-    pulse = signal.bandpass(signal.detrend(uniform, fs, sig.detrend_s), fs, sig.band_hz, sig.filter_order)
-    return grid, pulse, fs
+    grid, uniform = signal.resample_uniform(t, truth.ppg[inside], fs)
+    return grid, uniform, fs
 
 
 def reference_hr(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig) -> float:
@@ -90,14 +100,10 @@ def reference_beats(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig)
     prediction's (:func:`rppg.beats.detect_beats`, beat band); None without a wave."""
     from rppg.beats import detect_beats
 
-    if truth.ppg is None:
+    wave = _uniform_wave(truth, t0, t1)
+    if wave is None:
         return None
-    inside = (truth.t_s >= t0) & (truth.t_s <= t1)
-    if inside.sum() < 8:
-        return None
-    t, wave = truth.t_s[inside], truth.ppg[inside]
-    fs = signal.frame_rate(t)
-    grid, uniform = signal.resample_uniform(t, wave, fs)
+    grid, uniform, fs = wave
     band = (sig.beat_band_hz[0], min(sig.beat_band_hz[1], 0.45 * fs))
     pulse = signal.bandpass(signal.detrend(uniform, fs, sig.detrend_s), fs, band, sig.filter_order)
     return detect_beats(pulse, fs, float(grid[0])).t_s

@@ -415,21 +415,27 @@ def format_table(report: Report) -> str:
 
 
 def training_curves_figure(log_path: Path):
-    """Training loss and validation MAE (mask, and uniform weights in the same region) per epoch."""
+    """Training loss, validation heart-rate MAE (where labelled) and pulse SNR per epoch: the
+    mask, and uniform weights in the same region."""
     import csv
 
     with open(log_path, newline="") as f:
         log = list(csv.DictReader(f))
-    col = {
-        k: [float(r[k]) for r in log] for k in ("epoch", "train_loss", "val_mae_bpm", "uniform_val_mae_bpm")
-    }
-    fig, (a, b) = new_figure(cols=2, size=(12, 4.5))
-    a.plot(col["epoch"], col["train_loss"], marker=".")
-    a.set(title="training loss", xlabel="epoch", ylabel="loss (spectral + correlation)")
-    b.plot(col["epoch"], col["val_mae_bpm"], marker=".", label="mask")
-    b.plot(col["epoch"], col["uniform_val_mae_bpm"], ls="--", label="uniform weights in the region")
-    b.set(title="validation heart-rate error", xlabel="epoch", ylabel="MAE (bpm)")
-    b.legend(**OUTSIDE)
+    keys = ("epoch", "train_loss", "val_mae_bpm", "uniform_val_mae_bpm", "val_snr_db", "uniform_val_snr_db")
+    col = {k: np.array([float(r[k] or "nan") for r in log]) for k in keys}  # "": not measured
+    labelled = bool(np.isfinite(col["val_mae_bpm"]).any())
+    fig, axes = new_figure(cols=3 if labelled else 2, size=(16 if labelled else 12, 4.5))
+    axes[0].plot(col["epoch"], col["train_loss"], marker=".")
+    loss = "loss (spectral + correlation)" if labelled else "loss (SiNC: band + peak + spread)"
+    axes[0].set(title="training loss", xlabel="epoch", ylabel=loss)
+    panels = [("val_snr_db", "validation pulse SNR", "SNR (dB)")]
+    if labelled:
+        panels.insert(0, ("val_mae_bpm", "validation heart-rate error", "MAE (bpm)"))
+    for ax, (key, title, unit) in zip(axes[1:], panels, strict=True):
+        ax.plot(col["epoch"], col[key], marker=".", label="mask")
+        ax.plot(col["epoch"], col["uniform_" + key], ls="--", label="uniform weights in the region")
+        ax.set(title=title, xlabel="epoch", ylabel=unit)
+        ax.legend(**OUTSIDE)
     return fig
 
 

@@ -1,17 +1,22 @@
-"""Training the skin mask against ground-truth pulse (``rppg train``).
+"""Training the skin mask (``rppg train``): against a ground-truth pulse, or, with
+``train.unsupervised``, on any face video without one.
 
 One file owns the loop, in order: data (face crops cached per recording, clips with the
-ground-truth pulse at frame times), the differentiable chain (mask -> weighted mean colour
--> POS -> band limit), the loss (spectral + lag-tolerant Pearson), and the loop with
-validation, checkpoints and logs.
+ground-truth pulse at frame times where there is one), the differentiable chain (mask ->
+weighted mean colour -> POS), the loss (:mod:`rppg.losses`), and the loop with validation,
+checkpoints and logs.
 
     result = train(load_config("configs/train.yaml"), out="runs/mask")
     result.best_val_mae_bpm, result.uniform_val_mae_bpm
+    fit(cfg, train_sets, val_sets, out)      # the loop alone, on crop sets of your own
 
-Subject-disjoint split; seeded (clip sampling and augmentation are re-seeded from
-(seed, epoch), so a resumed run continues exactly as an uninterrupted one); AdamW with
-warm-up and cosine decay; best checkpoint by validation heart-rate MAE; checkpoints written
-atomically; ``log.csv`` and ``curves.png`` per epoch.
+Supervised: a subject-disjoint split, the best epoch by validation heart-rate MAE.
+Unsupervised: each recording's last ``val_fraction`` of time held out, the best epoch by
+validation pulse SNR (no label anywhere); starting weights (``train.init``) count as epoch 0,
+so adaptation never hands back weights worse on the held-out part than those it started
+from. Seeded (clip sampling and augmentation are re-seeded from (seed, epoch), so a resumed
+run continues exactly as an uninterrupted one); AdamW with warm-up and cosine decay;
+checkpoints written atomically; ``log.csv`` and ``curves.png`` per epoch.
 """
 
 from __future__ import annotations
@@ -35,7 +40,9 @@ from rppg.config import Config, to_dict
 from rppg.crops import FaceCrop, FaceStage
 from rppg.errors import NoFaceError, RppgError
 from rppg.io import Recording, load_dataset
+from rppg.losses import resample, sinc_losses, supervised_loss
 from rppg.model import MaskNet, downscale
+from rppg.model import load_arrays as load_weights
 from rppg.model_torch import SkinMaskNet, clip_traces, pos, to_tensor
 from rppg.parallel import run_all
 from rppg.pipeline import analyse
@@ -60,11 +67,20 @@ class CropSet:
     """The face stage's region over each crop, uint8 (N, s, s), 255 = counts fully."""
     face: np.ndarray
     """Whether a face was tracked, bool (N,)."""
-    pulse: np.ndarray
-    """Ground-truth pulse at the frame times, band-passed and standardised, (N,)."""
+    pulse: np.ndarray | None
+    """Ground-truth pulse at the frame times, band-passed and standardised, (N,); None
+    unlabelled (unsupervised training)."""
     fs: float
     """Frame rate (Hz)."""
-    hr_true_bpm: float
+    hr_true_bpm: float | None
+
+    def part(self, start: float, stop: float) -> CropSet:
+        """The frames from ``start`` to ``stop`` (shares of the recording's length)."""
+        n = len(self.t_s)
+        span = slice(int(round(start * n)), int(round(stop * n)))
+        pulse = None if self.pulse is None else self.pulse[span]
+        return replace(self, t_s=self.t_s[span], crops=self.crops[span], regions=self.regions[span],
+                       face=self.face[span], pulse=pulse)  # fmt: skip
 
     def face_crops(self):
         """The frames as the face stage gave them (for the trace builder)."""
@@ -95,9 +111,10 @@ def extract_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
     return arrays | {"regions": np.stack(regions).astype(np.uint8)}
 
 
-def load_crops(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet:
+def load_crops(rec: Recording, cfg: Config, cache_dir: Path, labelled: bool = True) -> CropSet:
     """Crops from the cache (keyed by the video, face settings and input size), else
-    extracted once; with the recording's ground-truth pulse at the frame times."""
+    extracted once; with the recording's ground-truth pulse at the frame times if
+    ``labelled`` (else its ground truth is never read)."""
     key = cache_key("crops", file_identity(rec.video), rec.dataset, to_dict(cfg.face), cfg.model.input_size)
     arrays = load_arrays(cache_dir, key)
     if arrays is None:
@@ -106,6 +123,9 @@ def load_crops(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet:
     t_s, face = arrays["t_s"], arrays["face"].astype(bool)
     if not face.any():
         raise NoFaceError(f"{rec.name}: no face found")
+    fs = signal.frame_rate(t_s)
+    if not labelled:
+        return CropSet(rec.name, rec.subject, t_s, arrays["crops"], arrays["regions"], face, None, fs, None)
     truth = rec.truth()
     t0, t1 = float(t_s[0]), float(t_s[-1])
     check_coverage(truth, t0, t1, rec.name)
@@ -116,15 +136,14 @@ def load_crops(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet:
     at_frames = np.interp(t_s, grid, pulse)
     at_frames = (at_frames - at_frames.mean()) / max(at_frames.std(), 1e-9)
     hr = reference_hr(truth, t0, t1, cfg.signal)
-    fs = signal.frame_rate(t_s)
     return CropSet(rec.name, rec.subject, t_s, arrays["crops"], arrays["regions"], face, at_frames, fs, hr)
 
 
-def _crops_in_worker(rec: Recording, cfg: Config, cache_dir: Path) -> CropSet | str:
+def _crops_in_worker(rec: Recording, cfg: Config, cache_dir: Path, labelled: bool) -> CropSet | str:
     """:func:`load_crops`, or why the recording cannot be used (where :mod:`rppg.parallel`
     runs it: this process, a worker, a cluster)."""
     try:
-        return load_crops(rec, cfg, cache_dir)
+        return load_crops(rec, cfg, cache_dir, labelled)
     except RppgError as exc:
         return str(exc)
 
@@ -137,8 +156,8 @@ class Clips:
     """BGR uint8 (B, L, S, S, 3)."""
     regions: np.ndarray
     """uint8 (B, L, S, S), 255 = the pixel counts fully."""
-    pulses: np.ndarray
-    """Ground-truth pulse at the frames (B, L)."""
+    pulses: np.ndarray | None
+    """Ground-truth pulse at the frames (B, L); None unlabelled."""
     fs: float
     """Frame rate (Hz)."""
 
@@ -160,10 +179,11 @@ def sample_clips(sets: list[CropSet], length_s: float, count: int, rng: np.rando
         i = usable[rng.integers(len(usable))]
         start = int(starts[i][rng.integers(len(starts[i]))])
         picks.append((sets[i], slice(start, start + length)))
+    labelled = all(s.pulse is not None for s, _ in picks)
     return Clips(
         np.stack([s.crops[span] for s, span in picks]),
         np.stack([s.regions[span] for s, span in picks]),
-        np.stack([s.pulse[span] for s, span in picks]),
+        np.stack([s.pulse[span] for s, span in picks]) if labelled else None,
         fs,
     )
 
@@ -195,57 +215,32 @@ def augment(
 # --------------------------------------------------------------------------- the differentiable chain
 
 
-def band_power(x: torch.Tensor, fs: float, band_hz: tuple[float, float], pad: int = 4):
-    """Normalised power spectrum inside the band (B, K) and the band-limited signal (B, L)."""
-    length = x.shape[1]
-    x = x - x.mean(dim=1, keepdim=True)
-    n = pad * length
-    freqs = torch.fft.rfftfreq(n, 1.0 / fs)
-    inside = (freqs >= band_hz[0]) & (freqs <= band_hz[1])
-    window = torch.hann_window(length, periodic=False, dtype=x.dtype)
-    power = torch.fft.rfft(x * window, n=n).abs() ** 2
-    power = power[:, inside]
-    short = torch.fft.rfftfreq(length, 1.0 / fs)
-    spec = torch.fft.rfft(x, n=length) * ((short >= band_hz[0]) & (short <= band_hz[1]))
-    return power / power.sum(dim=1, keepdim=True).clamp_min(1e-12), torch.fft.irfft(spec, n=length)
-
-
-def lagged_pearson(a: torch.Tensor, b: torch.Tensor, max_lag: int) -> torch.Tensor:
-    """Best |Pearson r| of a and b (B, L) over shifts of b by 0..max_lag samples, (B,).
-
-    The contact PPG lags the face, and the sign of a projection is arbitrary, so neither
-    may cost the model anything."""
-    best = None
-    for lag in range(max_lag + 1):
-        x = a[:, : a.shape[1] - lag]
-        y = b[:, lag:]
-        x = x - x.mean(dim=1, keepdim=True)
-        y = y - y.mean(dim=1, keepdim=True)
-        r = (x * y).sum(dim=1) / (x.norm(dim=1) * y.norm(dim=1)).clamp_min(1e-9)
-        best = r.abs() if best is None else torch.maximum(best, r.abs())
-    return best
-
-
-def clip_loss(pred: torch.Tensor, target: torch.Tensor, fs: float, cfg: Config) -> torch.Tensor:
-    """Spectral distance (Hellinger, insensitive to lag and sign) plus weighted
-    (1 - lag-tolerant |Pearson r|), averaged over the batch."""
-    p, pred_band = band_power(pred, fs, cfg.signal.band_hz)
-    q, target_band = band_power(target, fs, cfg.signal.band_hz)
-    spectral = 1.0 - torch.sqrt(p * q + 1e-12).sum(dim=1)
-    max_lag = int(round(cfg.train.max_lag_s * fs))
-    pearson = 1.0 - lagged_pearson(pred_band, target_band, max_lag)
-    return (spectral + cfg.train.pearson_weight * pearson).mean()
+def clip_loss(net: SkinMaskNet, clips: Clips, cfg: Config, rng: np.random.Generator | None) -> torch.Tensor:
+    """The loss of a batch: against its reference pulses, or, unlabelled, the SiNC losses
+    of its pulses played at random speeds (see :func:`rppg.losses.resample`)."""
+    tc = cfg.train
+    x = to_tensor(clips.crops)  # (B, L, 3, S, S)
+    gate = torch.from_numpy(clips.regions).float().div_(255.0)
+    if rng is not None and tc.augment:
+        x, gate = augment(x, gate, rng)
+    traces = clip_traces(net, x, gate)
+    window = max(2, int(round(cfg.signal.projection_window_s * clips.fs)))
+    band = cfg.signal.band_hz
+    if clips.pulses is not None:
+        pred = pos(traces, window)
+        max_lag = int(round(tc.max_lag_s * clips.fs))
+        target = torch.from_numpy(clips.pulses).float()
+        return supervised_loss(pred, target, clips.fs, band, max_lag, tc.pearson_weight)
+    speed_rng = rng if rng is not None else np.random.default_rng(0)
+    factors = torch.from_numpy(speed_rng.uniform(*tc.speed_range, len(traces))).to(traces.dtype)
+    pred = pos(resample(traces, factors), window)
+    parts = sinc_losses(pred, clips.fs, band, tc.sinc_width_hz)
+    return sum(w * part for w, part in zip(tc.sinc_weights, parts, strict=True))
 
 
 def train_step(net, opt, clips: Clips, cfg: Config, rng=None) -> float:
     """One optimisation step on a batch of clips; returns the loss."""
-    x = to_tensor(clips.crops)  # (B, L, 3, S, S)
-    gate = torch.from_numpy(clips.regions).float().div_(255.0)
-    if rng is not None and cfg.train.augment:
-        x, gate = augment(x, gate, rng)
-    window = max(2, int(round(cfg.signal.projection_window_s * clips.fs)))
-    pred = pos(clip_traces(net, x, gate), window)
-    loss = clip_loss(pred, torch.from_numpy(clips.pulses).float(), clips.fs, cfg)
+    loss = clip_loss(net, clips, cfg, rng)
     opt.zero_grad()
     loss.backward()
     opt.step()
@@ -271,20 +266,23 @@ def validation_traces(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> 
 
 
 def validate(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> tuple[float, float]:
-    """(heart-rate MAE in bpm, mean SNR in dB) of the whole-recording chain on held-out
-    recordings: the mask method with ``net``, or POS on the region's uniform mean (None)."""
+    """(heart-rate MAE in bpm, mean pulse SNR in dB) of the whole-recording chain on held-out
+    recordings: the mask method with ``net``, or POS on the region's uniform mean (None).
+    The MAE is NaN for unlabelled recordings; the SNR needs no label."""
     errors, snrs = [], []
     for s, trace in zip(sets, validation_traces(net, sets, cfg), strict=True):
         a = analyse(trace, "pos", cfg, s.name) if net is None else analyse(trace, "mask", cfg, s.name)
-        errors.append(abs((a.hr_bpm if a.hr_bpm is not None else 0.0) - s.hr_true_bpm))
+        if s.hr_true_bpm is not None:
+            errors.append(abs((a.hr_bpm if a.hr_bpm is not None else 0.0) - s.hr_true_bpm))
         snrs.append(a.snr_db if a.snr_db is not None else -30.0)
-    return float(np.mean(errors)), float(np.mean(snrs))
+    return float(np.mean(errors)) if errors else math.nan, float(np.mean(snrs))
 
 
 def checkpoint_rank(val_mae: float, val_snr: float) -> tuple[float, float]:
     """Order of checkpoints (lower is better): validation MAE to 0.1 bpm, then higher SNR.
-    MAEs that differ by hundredths of a bpm are noise; the SNR tells the cleaner mask."""
-    return round(val_mae, 1), -val_snr
+    MAEs that differ by hundredths of a bpm are noise; the SNR tells the cleaner mask.
+    Unlabelled (MAE NaN): the SNR alone."""
+    return (0.0 if math.isnan(val_mae) else round(val_mae, 1)), -val_snr
 
 
 # --------------------------------------------------------------------------- the loop
@@ -293,11 +291,16 @@ def checkpoint_rank(val_mae: float, val_snr: float) -> tuple[float, float]:
 @dataclass
 class TrainResult:
     best_val_mae_bpm: float
+    """NaN when the validation recordings carry no label (unsupervised)."""
     uniform_val_mae_bpm: float
+    best_val_snr_db: float
+    uniform_val_snr_db: float
     epochs_run: int
     step: int
     seconds: float
     weights: Path
+    best_epoch: int
+    """0: the starting weights (``train.init``) stayed the best."""
 
 
 def split_subjects(recs: list[Recording], val_fraction: float, seed: int) -> tuple[list[str], list[str]]:
@@ -319,8 +322,9 @@ def synthetic_training_set(cfg: Config, folder: Path) -> Path:
 
     tc = cfg.train
     rng = np.random.default_rng(tc.seed)
-    specs = mixed_specs(tc.synthetic_subjects, seed=100 + tc.seed, duration_s=tc.synthetic_duration_s,
-                        width=tc.synthetic_size[0], height=tc.synthetic_size[1])  # fmt: skip
+    specs = mixed_specs(tc.synthetic_subjects, seed=100 + tc.seed, looks=tc.synthetic_looks,
+                        duration_s=tc.synthetic_duration_s, width=tc.synthetic_size[0],
+                        height=tc.synthetic_size[1])  # fmt: skip
     lo, hi = tc.synthetic_distractor
     specs = [replace(s, distractor_amplitude=float(rng.uniform(lo, hi))) for s in specs]
     manifest = json.dumps([GENERATOR_VERSION, *(asdict(s) for s in specs)], sort_keys=True)
@@ -338,14 +342,58 @@ def _lr_factor(step: int, total: int, warmup: int) -> float:
     return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
 
 
-LOG_COLUMNS = ["epoch", "step", "train_loss", "val_mae_bpm", "val_snr_db", "uniform_val_mae_bpm", "lr",
-               "seconds"]  # fmt: skip
+LOG_COLUMNS = ["epoch", "step", "train_loss", "val_mae_bpm", "val_snr_db", "uniform_val_mae_bpm",
+               "uniform_val_snr_db", "lr", "seconds"]  # fmt: skip
 WEIGHTS_FILE = "mask_weights.npz"
 
 
 def save_weights(net: SkinMaskNet, path: Path) -> None:
     """The network's weights as the ``.npz`` that inference reads, atomically."""
     atomic_write(path, lambda f: np.savez(f, **net.arrays()))
+
+
+def initial_net(cfg: Config) -> SkinMaskNet:
+    """The network to start from: random (seeded), the shipped weights (``init: shipped``),
+    or a weights file (``init: PATH``)."""
+    torch.manual_seed(cfg.train.seed)
+    init = cfg.train.init
+    if not init:
+        return SkinMaskNet()
+    return SkinMaskNet.from_arrays(load_weights(None if init == "shipped" else init))
+
+
+def load_training_sets(
+    cfg: Config, out: Path, dataset: str | None, root: str | os.PathLike | None, log=print
+) -> tuple[list[CropSet], list[CropSet]]:
+    """(train, validation) crop sets of a dataset (default: a generated synthetic set).
+    Supervised: split by subject. Unsupervised: no ground truth is read, and each recording's
+    last ``val_fraction`` of time is its validation part (so one video is enough)."""
+    tc = cfg.train
+    if root is None:
+        dataset, root = "ubfc", synthetic_training_set(cfg, out / "synthetic")
+    dataset = dataset or ("generic" if tc.unsupervised else "ubfc")
+    recs = load_dataset(dataset, root)
+    if tc.unsupervised:
+        train_subjects, val_subjects = sorted({r.subject for r in recs}), []
+    else:
+        train_subjects, val_subjects = split_subjects(recs, tc.val_fraction, tc.seed)
+    split = {"train": train_subjects, "validation": val_subjects or "last share of each recording"}
+    (out / "split.json").write_text(json.dumps(split, indent=2))
+    sets: dict[str, list[CropSet]] = {"train": [], "validation": []}
+    died = lambda rec, reason: f"worker died: {reason}"  # noqa: E731
+    args = (cfg, out / "crops", not tc.unsupervised)
+    for rec, crop_set in zip(recs, run_all(_crops_in_worker, recs, args, cfg.batch, lost=died), strict=True):
+        if isinstance(crop_set, str):
+            log(f"skipping {rec.name}: {crop_set}")
+            continue
+        if tc.unsupervised:
+            sets["train"].append(crop_set.part(0.0, 1.0 - tc.val_fraction))
+            sets["validation"].append(crop_set.part(1.0 - tc.val_fraction, 1.0))
+        else:
+            sets["validation" if rec.subject in val_subjects else "train"].append(crop_set)
+    if not sets["train"] or not sets["validation"]:
+        raise RppgError(f"{root}: not enough usable recordings for a train/validation split")
+    return sets["train"], sets["validation"]
 
 
 def train(
@@ -356,54 +404,59 @@ def train(
     resume: bool = False,
     log=print,
 ) -> TrainResult:
-    """Fit the mask network; writes ``OUT/mask_weights.npz`` (best), ``last.pt``, ``log.csv``,
-    ``curves.png`` and ``split.json``."""
+    """Fit the mask network on a dataset (default: a generated synthetic set); writes
+    ``OUT/mask_weights.npz`` (best), ``last.pt``, ``log.csv``, ``curves.png`` and
+    ``split.json``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(max(1, cfg.train.threads))
+    start_time = time.perf_counter()
+    dataset, root = dataset or cfg.train.dataset, root or cfg.train.root
+    train_sets, val_sets = load_training_sets(cfg, out, dataset, root, log)
+    return fit(cfg, train_sets, val_sets, out, resume, log, start_time)
+
+
+def fit(
+    cfg: Config,
+    train_sets: list[CropSet],
+    val_sets: list[CropSet],
+    out: str | os.PathLike,
+    resume: bool = False,
+    log=print,
+    start_time: float | None = None,
+) -> TrainResult:
+    """The loop on given crop sets (labelled: supervised; unlabelled: SiNC losses)."""
     tc = cfg.train
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(max(1, tc.threads))
-    start_time = time.perf_counter()
-
-    # -- data
-    dataset = dataset or tc.dataset
-    root = root or tc.root
-    if root is None:
-        dataset, root = "ubfc", synthetic_training_set(cfg, out / "synthetic")
-    recs = load_dataset(dataset, root)
-    train_subjects, val_subjects = split_subjects(recs, tc.val_fraction, tc.seed)
-    (out / "split.json").write_text(
-        json.dumps({"train": train_subjects, "validation": val_subjects}, indent=2)
-    )
-    sets: dict[str, list[CropSet]] = {"train": [], "validation": []}
-    died = lambda rec, reason: f"worker died: {reason}"  # noqa: E731
-    crop_sets = run_all(_crops_in_worker, recs, (cfg, out / "crops"), cfg.batch, lost=died)
-    for rec, crop_set in zip(recs, crop_sets, strict=True):
-        if isinstance(crop_set, str):
-            log(f"skipping {rec.name}: {crop_set}")
-            continue
-        sets["validation" if rec.subject in val_subjects else "train"].append(crop_set)
-    if not sets["train"] or not sets["validation"]:
-        raise RppgError(f"{root}: not enough usable recordings for a train/validation split")
-    uniform_mae = validate(None, sets["validation"], cfg)[0]
+    start_time = time.perf_counter() if start_time is None else start_time
+    uniform_mae, uniform_snr = validate(None, val_sets, cfg)
 
     # -- model and optimiser
-    torch.manual_seed(tc.seed)
-    net = SkinMaskNet()
+    net = initial_net(cfg)
     opt = torch.optim.AdamW(net.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     total = tc.epochs * tc.steps_per_epoch
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _lr_factor(s, total, max(1, total // 20)))
-    start_epoch, step, best, best_rank = 0, 0, math.inf, (math.inf, math.inf)
+    start_epoch, step, best_epoch = 0, 0, 0
+    best, best_snr, best_rank = math.nan, -math.inf, (math.inf, math.inf)
     checkpoint = out / "last.pt"
     if resume and checkpoint.is_file():
         state = torch.load(checkpoint, map_location="cpu", weights_only=False)  # our own file
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
-        start_epoch, step, best = state["epoch"], state["step"], state["best_val_mae_bpm"]
+        start_epoch, step = state["epoch"], state["step"]
+        best, best_snr, best_epoch = state["best_val_mae_bpm"], state["best_val_snr_db"], state["best_epoch"]
         best_rank = tuple(state["best_rank"])
-        log(f"resuming after epoch {start_epoch} (step {step}, best validation MAE {best:.2f} bpm)")
-    elif resume:
-        log(f"no checkpoint in {out}; starting from scratch")
+        log(f"resuming after epoch {start_epoch} (step {step}, best epoch {best_epoch})")
+    else:
+        if resume:
+            log(f"no checkpoint in {out}; starting from scratch")
+        if tc.init:  # the starting weights are a candidate too: adaptation must beat them
+            best, best_snr = validate(MaskNet.from_arrays(net.arrays()), val_sets, cfg)
+            best_rank = checkpoint_rank(best, best_snr)
+            save_weights(net, out / WEIGHTS_FILE)
+            log(f"starting weights ({tc.init}): validation MAE {best:.2f} bpm, SNR {best_snr:.2f} dB")
     epoch_log = CsvWriter(out / "log.csv", LOG_COLUMNS, ".6g", append=start_epoch > 0)
 
     # -- the loop
@@ -417,27 +470,28 @@ def train(
         bar = tqdm(range(tc.steps_per_epoch), desc=f"epoch {epoch + 1}/{tc.epochs}", file=sys.stderr,
                    disable=None, leave=False)  # fmt: skip
         for _ in bar:
-            clips = sample_clips(sets["train"], tc.clip_s, tc.batch_clips, rng)
+            clips = sample_clips(train_sets, tc.clip_s, tc.batch_clips, rng)
             losses.append(train_step(net, opt, clips, cfg, rng))
             sched.step()
             step += 1
             bar.set_postfix(loss=f"{losses[-1]:.3f}")
         net.eval()
-        val_mae, val_snr = validate(MaskNet.from_arrays(net.arrays()), sets["validation"], cfg)
+        val_mae, val_snr = validate(MaskNet.from_arrays(net.arrays()), val_sets, cfg)
         if checkpoint_rank(val_mae, val_snr) < best_rank:
-            best, best_rank = val_mae, checkpoint_rank(val_mae, val_snr)
+            best, best_snr, best_epoch = val_mae, val_snr, epoch + 1
+            best_rank = checkpoint_rank(val_mae, val_snr)
             save_weights(net, out / WEIGHTS_FILE)
         elapsed = time.perf_counter() - start_time
-        epoch_log.row(
-            [epoch + 1, step, np.mean(losses), val_mae, val_snr, uniform_mae, sched.get_last_lr()[0], elapsed]
-        )
+        epoch_log.row([epoch + 1, step, np.mean(losses), val_mae, val_snr, uniform_mae, uniform_snr,
+                       sched.get_last_lr()[0], elapsed])  # fmt: skip
         state = {"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                 "epoch": epoch + 1, "step": step, "best_val_mae_bpm": best, "best_rank": list(best_rank),
-                 "config": to_dict(cfg)}  # fmt: skip
+                 "epoch": epoch + 1, "step": step, "best_val_mae_bpm": best, "best_val_snr_db": best_snr,
+                 "best_epoch": best_epoch, "best_rank": list(best_rank), "config": to_dict(cfg)}  # fmt: skip
         atomic_write(checkpoint, lambda f, state=state: torch.save(state, f))
         plot_training_curves(out / "log.csv", out / "curves.png")
         log(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, validation MAE {val_mae:.2f} bpm, "
-            f"SNR {val_snr:.1f} dB (uniform weights: MAE {uniform_mae:.2f}), best {best:.2f}")  # fmt: skip
+            f"SNR {val_snr:.2f} dB (uniform weights: MAE {uniform_mae:.2f}, SNR {uniform_snr:.2f}); "
+            f"best epoch {best_epoch}")  # fmt: skip
     epoch_log.close()
-    return TrainResult(best, uniform_mae, tc.epochs - start_epoch, step, time.perf_counter() - start_time,
-                       out / WEIGHTS_FILE)  # fmt: skip
+    return TrainResult(best, uniform_mae, best_snr, uniform_snr, tc.epochs - start_epoch, step,
+                       time.perf_counter() - start_time, out / WEIGHTS_FILE, best_epoch)  # fmt: skip

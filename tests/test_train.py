@@ -15,7 +15,7 @@ from rppg.errors import RppgError  # noqa: E402
 from rppg.io import load_dataset  # noqa: E402
 from rppg.model import load_arrays, load_mask_model, masked_rgb  # noqa: E402
 from rppg.model_torch import SkinMaskNet, normalise, pos, to_tensor, weighted_mean  # noqa: E402
-from rppg.synth.layouts import write_dataset  # noqa: E402
+from rppg.synth.layouts import write_dataset, write_recording  # noqa: E402
 from rppg.synth.spec import SynthSpec  # noqa: E402
 from rppg.train import load_crops, sample_clips, train, train_step, validate  # noqa: E402
 
@@ -50,7 +50,7 @@ def test_loss_goes_down_on_a_fixed_batch(tiny_set, tmp_path):
     torch.manual_seed(0)
     net = SkinMaskNet()
     opt = torch.optim.AdamW(net.parameters(), lr=0.02)
-    losses = [train_step(net, opt, clips, cfg) for _ in range(12)]
+    losses = [train_step(net, opt, clips, cfg) for _ in range(20)]
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3])
 
 
@@ -145,3 +145,95 @@ def test_network_is_exactly_the_seed_architecture():
     x = torch.randn(2, 3, 36, 36)
     reference = torch.sigmoid(net.softconv(torch.tanh(net.conv(x))))
     assert torch.allclose(net(x), reference, atol=1e-6)
+
+
+def test_sinc_losses_recognise_a_pulse_by_its_spectrum():
+    from rppg.losses import resample, sinc_losses
+
+    fs, t = 30.0, np.arange(300) / 30.0
+    rng = np.random.default_rng(0)
+    rates = [1.0, 1.5, 2.0, 2.5]  # Hz, spread over the band
+    pulses = torch.tensor(np.array([np.sin(2 * np.pi * f * t) for f in rates]))
+    noise = torch.tensor(rng.normal(size=(4, 300)))
+    band = (0.7, 3.0)
+    b, s, v = (float(x) for x in sinc_losses(pulses, fs, band, 0.1))
+    assert b < 0.01 and s < 0.15  # all power in band, in one peak (Hann: its lobe spills over 0.1 Hz)
+    bn, sn, _ = (float(x) for x in sinc_losses(noise, fs, band, 0.1))
+    assert bn > 0.6 and sn > 4 * s  # white noise: most power outside the band, no one peak
+    same = torch.tensor(np.array([np.sin(2 * np.pi * 1.0 * t)] * 4))
+    assert float(sinc_losses(same, fs, band, 0.1)[2]) > 5 * v  # all at one rate: spread is poor
+    # Played 1.5x faster, a 1 Hz pulse peaks at 1.5 Hz.
+    fast = resample(pulses[:1, :, None], torch.tensor([1.5]))[0, :, 0].numpy()
+    freqs = np.fft.rfftfreq(4 * len(fast), 1 / fs)
+    assert freqs[np.argmax(np.abs(np.fft.rfft(fast, 4 * len(fast))))] == pytest.approx(1.5, abs=0.03)
+
+
+def test_weights_for_another_mask_input_are_refused(tmp_path):
+    arrays = SkinMaskNet().arrays()
+    arrays["input_version"] = np.array(1)
+    np.savez(tmp_path / "old.npz", **arrays)
+    with pytest.raises(RppgError, match="input version 1.*retrain"):
+        load_arrays(tmp_path / "old.npz")
+
+
+def test_unsupervised_training_from_random_learns_to_skip_what_does_not_pulse(tmp_path):
+    # Issue 10: the labels withheld (SiNC losses only), a mask from random weights learns to
+    # leave out hair and wall that flicker below the heart-rate band, and reads held-out
+    # recordings better than uniform weights and within 1 bpm of the supervised (shipped)
+    # mask. Measured: MAE 0.25 (uniform 1.3, shipped 0.5). Its correlation with the skin map
+    # (0.51 here, 0.39-0.53 across settings) is reported by scripts/mask_report.py, not
+    # guarded: the issue's r > 0.5 is not reached reliably.
+    from rppg.train import fit
+    from scripts.mask_report import score
+
+    cfg = tiny_config(unsupervised=True, epochs=6, steps_per_epoch=20, batch_clips=8, clip_s=5.0)
+    cfg.face.region = "box"  # the whole crop: hair and wall are in it
+
+    def flickering(count: int, seed: int, duration_s: float) -> list[SynthSpec]:
+        rng = np.random.default_rng(seed)
+        return [SynthSpec(hr_bpm=float(rng.uniform(55, 120)), duration_s=duration_s, width=160, height=120,
+                          seed=seed + i, distractor_amplitude=0.01, distractor_hz=0.25,
+                          skin_tone=float(rng.uniform(0.2, 1.0))) for i in range(count)]  # fmt: skip
+
+    write_dataset(flickering(6, 31, 16.0), tmp_path / "train", "ubfc")
+    write_dataset(flickering(4, 4242, 20.0), tmp_path / "test", "ubfc")
+    crops = [
+        load_crops(r, cfg, tmp_path / "cache", labelled=False)
+        for r in load_dataset("ubfc", tmp_path / "train")
+    ]
+    assert all(c.pulse is None for c in crops)
+    torch.manual_seed(0)  # the random start
+    result = fit(
+        cfg, [c.part(0, 0.65) for c in crops], [c.part(0.65, 1) for c in crops], tmp_path / "run", log=print
+    )
+    assert np.isnan(result.best_val_mae_bpm) and result.best_epoch > 0
+
+    held_out = [load_crops(r, cfg, tmp_path / "cache") for r in load_dataset("ubfc", tmp_path / "test")]
+    nets = {
+        "uniform": None,
+        "unsupervised": load_mask_model(result.weights),
+        "supervised": load_mask_model(None),
+    }
+    mae = {name: np.mean([score(c, net, cfg)["error_bpm"] for c in held_out]) for name, net in nets.items()}
+    assert mae["unsupervised"] < mae["uniform"] and mae["unsupervised"] <= mae["supervised"] + 1.0, mae
+
+
+def test_rppg_train_unsupervised_adapts_the_shipped_mask_to_a_folder_of_videos(cli, tmp_path):
+    videos = tmp_path / "my_videos"  # plain videos, no ground truth beside them
+    for i, bpm in enumerate([62.0, 95.0]):
+        spec = SynthSpec(hr_bpm=bpm, duration_s=16.0, width=160, height=120, seed=40 + i)
+        video = write_recording(spec, videos, "generic", f"clip{i}")
+        for side in (".csv", ".json"):  # the truth and the spec
+            video.with_suffix(side).unlink()
+    assert sorted(p.name for p in videos.iterdir()) == ["clip0.avi", "clip1.avi"]
+    out = tmp_path / "run"
+    run = cli("train", "--unsupervised", "--root", videos, "--init", "shipped", "--out", out,
+              "--set", "train.epochs=1", "--set", "train.steps_per_epoch=2", "--set", "train.batch_clips=2",
+              "--set", "train.clip_s=3", "--set", "train.val_fraction=0.35")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "starting weights (shipped)" in run.stderr and "SNR" in run.stdout
+    log = pd.read_csv(out / "log.csv")
+    assert log["val_mae_bpm"].isna().all() and np.isfinite(log["val_snr_db"]).all()
+    load_mask_model(out / "mask_weights.npz")  # loads: the current mask input
+    split = json.loads((out / "split.json").read_text())
+    assert split["train"] == ["clip0", "clip1"]

@@ -16,20 +16,16 @@ Writing it in a dataset's layout is :mod:`rppg.synth.layouts`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
 import cv2
 import numpy as np
 
 from rppg.signal import PULSE_SIGNATURE_RGB
+from rppg.synth.appearance import make_look
 from rppg.synth.spec import SynthSpec
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bump when the same spec renders differently: cached synthetic sets are then rebuilt."""
-# Region of the astronaut photo used (rows, cols) and the face/hair ellipses inside it.
-_PHOTO_ROWS, _PHOTO_COLS = slice(0, 300), slice(90, 360)
-_FACE_ELLIPSE = (225 - 90, 132, 46, 60)  # cx, cy, ax, ay in photo-crop pixels
-_HEAD_ELLIPSE = (226 - 90, 80, 76, 68)
 
 
 # --------------------------------------------------------------------------- pulse
@@ -136,38 +132,6 @@ def frame_times(spec: SynthSpec) -> np.ndarray:
 # --------------------------------------------------------------------------- scene
 
 
-@lru_cache(maxsize=1)
-def _photo_and_maps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The face photo crop (BGR float32), its soft skin map, and its soft map of non-skin
-    regions next to the face (hair and the wall behind the head) (float32 in [0, 1])."""
-    from skimage import data
-
-    photo = np.ascontiguousarray(data.astronaut()[_PHOTO_ROWS, _PHOTO_COLS, ::-1])
-    h, w = photo.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
-    ycc = cv2.cvtColor(photo, cv2.COLOR_BGR2YCrCb).astype(int)
-    sat = cv2.cvtColor(photo, cv2.COLOR_BGR2HSV)[..., 1].astype(int)
-
-    def ellipse(cx: float, cy: float, ax: float, ay: float) -> np.ndarray:
-        return ((xx - cx) / ax) ** 2 + ((yy - cy) / ay) ** 2 <= 1
-
-    face = ellipse(*_FACE_ELLIPSE)
-    skin_colour = (
-        (ycc[..., 1] >= 135)
-        & (ycc[..., 1] <= 180)
-        & (ycc[..., 2] >= 80)
-        & (ycc[..., 2] <= 130)
-        & (ycc[..., 0] > 70)
-    )
-    skin = (face & skin_colour).astype(np.float32)
-    hair = ellipse(*_HEAD_ELLIPSE) & ~face & (sat > 60) & (yy < 150)
-    value = photo.max(axis=2).astype(int)
-    wall = ~ellipse(*_HEAD_ELLIPSE) & ~face & (sat < 45) & (value > 120) & (yy < 170)
-    skin = cv2.GaussianBlur(skin, (5, 5), 1.0)
-    non_skin = cv2.GaussianBlur((hair | wall).astype(np.float32), (5, 5), 1.0)
-    return photo.astype(np.float32), skin, non_skin
-
-
 class Renderer:
     """Renders frames of a spec at any time; also the skin map in frame coordinates."""
 
@@ -175,14 +139,18 @@ class Renderer:
         self.spec = spec
         self.pulse = PulseModel(spec)
         rng = np.random.default_rng(spec.seed)
-        photo, skin, non_skin = _photo_and_maps()
-        scale = 0.85 * spec.height / photo.shape[0] * spec.face_scale
+        look = make_look(spec)
+        scale = 0.85 * spec.height / look.photo.shape[0] * spec.face_scale
         self._scale = scale
-        self._photo = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        tone = spec.skin_tone
-        self._photo *= np.array([tone, tone, tone**0.8], np.float32)  # darker skin stays reddish
-        self._skin = cv2.resize(skin, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        non_skin = cv2.resize(non_skin, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+        def fit(image: np.ndarray) -> np.ndarray:
+            return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+        tone = np.array([spec.skin_tone, spec.skin_tone, spec.skin_tone**0.8], np.float32)
+        self._photo = fit(look.photo) * tone  # darker skin stays reddish
+        self._skin = fit(look.skin)
+        non_skin = fit(look.non_skin)
+        self._specular = fit(look.specular) if spec.highlights > 0 else None
         direction = PULSE_SIGNATURE_RGB[::-1] / PULSE_SIGNATURE_RGB[1]  # BGR, green = 1
         self._skin_dir = (self._skin[..., None] * direction[None, None, :]).astype(np.float32)
         # Distractors change colour along the pulse's own direction: something else "pulsing"
@@ -191,7 +159,8 @@ class Renderer:
         self._non_skin_dir = (non_skin[..., None] * direction[None, None, :]).astype(np.float32)
         ph, pw = self._photo.shape[:2]
         self._origin = ((spec.width - pw) / 2, spec.height - ph)
-        self._background = self._make_background(rng)
+        self._background = self._make_background(rng, look.photo[look.skin > 0.9].mean(axis=0) * tone)
+        self._shade = self._make_shadow(rng) if spec.shadow > 0 else None
         sw, sh = spec.width // 6, spec.height // 6
         self._screen = (slice(sh // 2, sh // 2 + sh), slice(spec.width - sw - sw // 3, spec.width - sw // 3))
         self._noise = (
@@ -206,13 +175,24 @@ class Renderer:
         self._motion_phase = rng.uniform(0, 2 * np.pi, 3)
         self._distractor_hz = spec.resolved_distractor_hz()
 
-    def _make_background(self, rng: np.random.Generator) -> np.ndarray:
+    def _make_background(self, rng: np.random.Generator, skin_bgr: np.ndarray) -> np.ndarray:
         h, w = self.spec.height, self.spec.width
         grey = rng.uniform(70, 190, (4, 5, 1))
         low = (grey + rng.uniform(-25, 25, (4, 5, 3))).astype(np.float32)
+        if self.spec.skin_coloured_wall:
+            low = skin_bgr * rng.uniform(0.85, 1.1, (4, 5, 1)).astype(np.float32)
         bg = cv2.resize(low, (w, h), interpolation=cv2.INTER_CUBIC)
         texture = cv2.GaussianBlur(rng.normal(0, 12, (h, w, 3)).astype(np.float32), (0, 0), 3)
         return np.clip(bg + texture, 0, 255)
+
+    def _make_shadow(self, rng: np.random.Generator) -> np.ndarray:
+        """Light falling off across the frame (H, W, 1): a soft edge near the face's middle,
+        on a random side, fixed in the room."""
+        s = self.spec
+        x = (np.arange(s.width, dtype=np.float32) - s.width / 2) / (0.06 * s.width)
+        side = 1.0 if rng.random() < 0.5 else -1.0
+        shade = 1.0 - s.shadow / (1.0 + np.exp(-side * x))
+        return np.broadcast_to(shade[None, :, None], (s.height, s.width, 1)).astype(np.float32)
 
     def _transform(self, t: float) -> np.ndarray:
         """2x3 affine photo -> frame at time t: head sway and slight rotation."""
@@ -246,6 +226,9 @@ class Renderer:
         if distract:
             gain = gain + distract * self._non_skin_dir
         person = self._photo * gain
+        if self._specular is not None:
+            # The glints brighten and fade as the head turns: non-pulsing, moving light.
+            person = person + self._specular * (1.0 + 0.6 * np.sin(2 * np.pi * s.motion_hz * 1.7 * t))
         canvas = self._background * light
         if distract:
             canvas[self._screen] *= 1.0 + 2.0 * distract * self._direction
@@ -257,6 +240,8 @@ class Renderer:
             flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_TRANSPARENT,
         )
+        if self._shade is not None:
+            canvas *= self._shade
         if self._noise is not None:
             canvas += self._noise[self._rng.integers(len(self._noise))]
         return np.clip(canvas, 0, 255).astype(np.uint8)

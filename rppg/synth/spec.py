@@ -65,6 +65,25 @@ class SynthSpec:
     """Size of the person relative to the default framing."""
     skin_tone: float = 1.0
     """Brightness of the person (1 = the photo; 0.4 = much darker skin and hair)."""
+    hair_colour: str = "photo"
+    """``photo`` (her own), ``black``, ``dark brown``, ``blonde``, ``red`` or ``grey``."""
+    beard: float = 0.0
+    """Share of the lower face covered by dark stubble (0 = none, 1 = full beard)."""
+    glasses: bool = False
+    """Dark-rimmed glasses."""
+    mouth_closed: bool = False
+    """Lips closed over the smile's teeth, in a lip colour of their own (they do not pulse in
+    the video: lips move when people talk)."""
+    highlights: float = 0.0
+    """Strength of specular glints on forehead, nose and cheekbones (0-1): bright, not
+    pulsing, flickering as the head turns."""
+    shadow: float = 0.0
+    """Depth of a shadow over one side of the frame (0-0.7): fixed in the room, so the head
+    moves under its edge."""
+    skin_coloured_clothes: bool = False
+    """Clothing in the skin's own colour (it pulses at the distractor's rate, if any)."""
+    skin_coloured_wall: bool = False
+    """A wall in the skin's own colour behind the person."""
 
     @property
     def frame_count(self) -> int:
@@ -77,10 +96,12 @@ class SynthSpec:
         return f + 0.6 if f + 0.6 < 3.3 else f - 0.6
 
 
-def mixed_specs(n: int, seed: int = 0, **fixed) -> list[SynthSpec]:
+def mixed_specs(n: int, seed: int = 0, looks: bool = False, **fixed) -> list[SynthSpec]:
     """``n`` specs with mixed conditions (heart rate 50-140 bpm, motion, noise, light drift
-    and flicker, heart-rate drift, distractors), reproducible from ``seed``; ``fixed``
-    overrides fields for all (e.g. width, duration_s)."""
+    and flicker, heart-rate drift, distractors), reproducible from ``seed``; with ``looks``,
+    varied appearance too (hair colour, beard, glasses, highlights, shadow, skin-coloured
+    clothes and wall: what a skin mask must learn to tell apart). ``fixed`` overrides fields
+    for all (e.g. width, duration_s)."""
     import numpy as np  # here: the command line imports this module for its defaults
 
     rng = np.random.default_rng(seed)
@@ -101,5 +122,23 @@ def mixed_specs(n: int, seed: int = 0, **fixed) -> list[SynthSpec]:
             ppg_lag_s=float(rng.uniform(0.0, 0.3)),
             skin_tone=float(rng.uniform(0.45, 1.0)),
         )
+        if looks:
+            varied |= varied_look(rng)
         specs.append(SynthSpec(**(varied | fixed)))
     return specs
+
+
+def varied_look(rng) -> dict:
+    """Random appearance fields of a :class:`SynthSpec` (each feature in a share of people)."""
+    from rppg.synth.appearance import HAIR_COLOURS
+
+    return dict(
+        hair_colour=str(rng.choice(sorted(HAIR_COLOURS))),
+        beard=float(rng.uniform(0.4, 1.0)) if rng.random() < 0.35 else 0.0,
+        glasses=bool(rng.random() < 0.35),
+        highlights=float(rng.uniform(0.3, 1.0)) if rng.random() < 0.6 else 0.0,
+        shadow=float(rng.uniform(0.2, 0.6)) if rng.random() < 0.5 else 0.0,
+        skin_coloured_clothes=bool(rng.random() < 0.35),
+        skin_coloured_wall=bool(rng.random() < 0.35),
+        mouth_closed=bool(rng.random() < 0.5),
+    )
