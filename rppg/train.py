@@ -387,13 +387,37 @@ def load_training_sets(
             log(f"skipping {rec.name}: {crop_set}")
             continue
         if tc.unsupervised:
+            held_out = crop_set.part(1.0 - tc.val_fraction, 1.0)
+            if _face_seconds(held_out) < cfg.signal.min_duration_s:
+                log(f"{rec.name}: its last {tc.val_fraction:.0%} holds under {cfg.signal.min_duration_s:g} s "
+                    "of face, too short to validate on: used for training only")  # fmt: skip
+                sets["train"].append(crop_set)
+                continue
             sets["train"].append(crop_set.part(0.0, 1.0 - tc.val_fraction))
-            sets["validation"].append(crop_set.part(1.0 - tc.val_fraction, 1.0))
+            sets["validation"].append(held_out)
         else:
             sets["validation" if rec.subject in val_subjects else "train"].append(crop_set)
+    if tc.unsupervised and sets["train"] and not sets["validation"]:
+        need = cfg.signal.min_duration_s / tc.val_fraction
+        raise RppgError(
+            f"{root}: no video long enough to validate on (its last {tc.val_fraction:.0%} must hold "
+            f"{cfg.signal.min_duration_s:g} s of face: about {need:.0f} s in all)"
+        )
     if not sets["train"] or not sets["validation"]:
         raise RppgError(f"{root}: not enough usable recordings for a train/validation split")
     return sets["train"], sets["validation"]
+
+
+def _scores(mae_bpm: float, snr_db: float) -> str:
+    """Validation figures for the log; the MAE only where there are labels."""
+    snr = f"SNR {snr_db:.2f} dB"
+    return snr if math.isnan(mae_bpm) else f"MAE {mae_bpm:.2f} bpm, {snr}"
+
+
+def _face_seconds(crops: CropSet) -> float:
+    """Seconds from the first to the last frame with a face."""
+    t = crops.t_s[crops.face]
+    return float(t[-1] - t[0]) if len(t) > 1 else 0.0
 
 
 def train(
@@ -456,7 +480,7 @@ def fit(
             best, best_snr = validate(MaskNet.from_arrays(net.arrays()), val_sets, cfg)
             best_rank = checkpoint_rank(best, best_snr)
             save_weights(net, out / WEIGHTS_FILE)
-            log(f"starting weights ({tc.init}): validation MAE {best:.2f} bpm, SNR {best_snr:.2f} dB")
+            log(f"starting weights ({tc.init}): validation {_scores(best, best_snr)}")
     epoch_log = CsvWriter(out / "log.csv", LOG_COLUMNS, ".6g", append=start_epoch > 0)
 
     # -- the loop
@@ -489,8 +513,8 @@ def fit(
                  "best_epoch": best_epoch, "best_rank": list(best_rank), "config": to_dict(cfg)}  # fmt: skip
         atomic_write(checkpoint, lambda f, state=state: torch.save(state, f))
         plot_training_curves(out / "log.csv", out / "curves.png")
-        log(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, validation MAE {val_mae:.2f} bpm, "
-            f"SNR {val_snr:.2f} dB (uniform weights: MAE {uniform_mae:.2f}, SNR {uniform_snr:.2f}); "
+        log(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, validation {_scores(val_mae, val_snr)} "
+            f"(uniform weights: {_scores(uniform_mae, uniform_snr)}); "
             f"best epoch {best_epoch}")  # fmt: skip
     epoch_log.close()
     return TrainResult(best, uniform_mae, best_snr, uniform_snr, tc.epochs - start_epoch, step,

@@ -220,20 +220,24 @@ def test_unsupervised_training_from_random_learns_to_skip_what_does_not_pulse(tm
 
 def test_rppg_train_unsupervised_adapts_the_shipped_mask_to_a_folder_of_videos(cli, tmp_path):
     videos = tmp_path / "my_videos"  # plain videos, no ground truth beside them
-    for i, bpm in enumerate([62.0, 95.0]):
-        spec = SynthSpec(hr_bpm=bpm, duration_s=16.0, width=160, height=120, seed=40 + i)
+    for i, (bpm, seconds) in enumerate([(62.0, 16.0), (95.0, 16.0), (80.0, 8.0)]):
+        spec = SynthSpec(hr_bpm=bpm, duration_s=seconds, width=160, height=120, seed=40 + i)
         video = write_recording(spec, videos, "generic", f"clip{i}")
         for side in (".csv", ".json"):  # the truth and the spec
             video.with_suffix(side).unlink()
-    assert sorted(p.name for p in videos.iterdir()) == ["clip0.avi", "clip1.avi"]
+    assert sorted(p.name for p in videos.iterdir()) == ["clip0.avi", "clip1.avi", "clip2.avi"]
     out = tmp_path / "run"
     run = cli("train", "--unsupervised", "--root", videos, "--init", "shipped", "--out", out,
               "--set", "train.epochs=1", "--set", "train.steps_per_epoch=2", "--set", "train.batch_clips=2",
               "--set", "train.clip_s=3", "--set", "train.val_fraction=0.35")  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert "starting weights (shipped)" in run.stderr and "SNR" in run.stdout
+    assert "starting weights (shipped)" in run.stderr and "SNR" in run.stdout and "MAE" not in run.stdout
+    assert (
+        "clip2: its last 35% holds under 5 s of face, too short to validate on: used for training only"
+        in run.stderr
+    )
     log = pd.read_csv(out / "log.csv")
     assert log["val_mae_bpm"].isna().all() and np.isfinite(log["val_snr_db"]).all()
     load_mask_model(out / "mask_weights.npz")  # loads: the current mask input
     split = json.loads((out / "split.json").read_text())
-    assert split["train"] == ["clip0", "clip1"]
+    assert split["train"] == ["clip0", "clip1", "clip2"]
