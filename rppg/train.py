@@ -436,6 +436,7 @@ def train(
     torch.set_num_threads(max(1, cfg.train.threads))
     start_time = time.perf_counter()
     dataset, root = dataset or cfg.train.dataset, root or cfg.train.root
+    initial_net(cfg)  # a bad --init fails now, not after minutes of crop extraction
     train_sets, val_sets = load_training_sets(cfg, out, dataset, root, log)
     return fit(cfg, train_sets, val_sets, out, resume, log, start_time)
 

@@ -241,3 +241,18 @@ def test_rppg_train_unsupervised_adapts_the_shipped_mask_to_a_folder_of_videos(c
     load_mask_model(out / "mask_weights.npz")  # loads: the current mask input
     split = json.loads((out / "split.json").read_text())
     assert split["train"] == ["clip0", "clip1", "clip2"]
+
+
+def test_a_bad_init_fails_before_any_video_is_read(cli, tmp_path):
+    run = cli(
+        "train",
+        "--unsupervised",
+        "--root",
+        tmp_path,
+        "--init",
+        tmp_path / "missing.npz",
+        "--out",
+        tmp_path / "o",
+    )
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1
+    assert "missing.npz: mask weights not found" in run.stderr
