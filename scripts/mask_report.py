@@ -30,7 +30,7 @@ from rppg.crops import FaceStage
 from rppg.errors import RppgError
 from rppg.io import Recording, load_dataset, open_source
 from rppg.landmarks import area_maps
-from rppg.model import MaskNet, downscale, load_mask_model, normalise
+from rppg.model import MaskNet, load_mask_model, masked_rgb
 from rppg.synth.spec import SynthSpec, mixed_specs
 
 MIN_HALF_S = 5.5
@@ -104,12 +104,11 @@ def area_weights(rec: Recording, nets: dict[str, MaskNet], cfg: Config, every: i
             fc = stage(frame)
             if frame.index % every or not fc.found or stage.points is None:
                 continue
-            x = normalise(downscale(fc.crop[None], size)[..., ::-1].astype(np.float32) / 255)
             areas = area_maps(stage.points, fc.rect, size)
             for name, where in areas.items():
                 counts[name] += int(where.sum())
             for n, net in nets.items():
-                mask = net(x)[0]
+                mask = masked_rgb(net, fc.crop[None], size)[1][0]  # no gate: over the whole crop
                 masks[n].append(mask)
                 for name, where in areas.items():
                     sums[n][name] += float(mask[where].sum())
@@ -139,8 +138,7 @@ def mean_mask_and_skin(spec: SynthSpec, net: MaskNet, cfg: Config, frames: int =
             skins.append(
                 cv2.resize(renderer.skin_map(t)[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)
             )
-            rgb = downscale(fc.crop[None], size)[..., ::-1].astype(np.float32) / 255
-            masks.append(net(normalise(rgb))[0])
+            masks.append(masked_rgb(net, fc.crop[None], size)[1][0])
     return np.mean(masks, axis=0), np.mean(skins, axis=0)
 
 
