@@ -13,10 +13,10 @@ from pathlib import Path
 
 from rppg.config import Config
 from rppg.errors import RppgError
+from rppg.files import write_csv
 from rppg.io.images import IMAGE_SUFFIXES
 from rppg.io.video import VIDEO_SUFFIXES
 from rppg.parallel import run_all
-from rppg.report import write_csv
 
 SUMMARY_COLUMNS = ["video", "hr_bpm", "snr_db", "quality", "status"]
 
@@ -47,8 +47,9 @@ def folder_names(videos: list[Path]) -> list[str]:
 
 def process_one(job: tuple[Path, Path | None], cfg: Config) -> dict:
     """Process one video (into its folder, if it has one); a summary row whatever happens."""
+    from rppg.files import prepare_out_dir
     from rppg.pipeline import process_video
-    from rppg.report import prepare_out_dir, write_process_outputs
+    from rppg.report import write_process_outputs
 
     video, folder = job
     try:

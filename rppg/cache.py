@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rppg.report import atomic_write
+from rppg.files import atomic_write
 
 CACHE_VERSION = 2
 """Bump when the meaning of cached arrays changes: old entries are then ignored."""

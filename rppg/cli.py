@@ -65,7 +65,8 @@ def add_config_args(p: argparse.ArgumentParser, weights: bool = True) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """Config file, then --set overrides, then the dedicated flags."""
+    """Config file, then --set overrides, then the dedicated flags; names of methods and
+    detectors checked before any work (one line, exit 2)."""
     cfg = load_config(args.config, args.set)
     if getattr(args, "method", None):
         cfg.method = args.method
@@ -81,7 +82,17 @@ def config_from_args(args: argparse.Namespace) -> Config:
         cfg.train.unsupervised = True
     if getattr(args, "init", None):
         cfg.train.init = args.init
+    check_names(cfg)
     return cfg
+
+
+def check_names(cfg: Config) -> None:
+    """The registry names in a config (method, face detector) exist."""
+    from rppg.face import DETECTORS
+    from rppg.methods import METHODS
+
+    METHODS.get(cfg.method)
+    DETECTORS.get(cfg.face.detector)
 
 
 def add_batch_args(p: argparse.ArgumentParser, what: str) -> None:
@@ -219,11 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
 @command("process")
 def _process(args: argparse.Namespace) -> int:
     from rppg.batch import expand_inputs
-    from rppg.methods import METHODS
     from rppg.parallel import check_batch
 
     cfg = config_from_args(args)
-    METHODS.get(cfg.method)  # an unknown name fails before any decoding
     check_batch(cfg.batch)
     videos = expand_inputs(args.video)
     if len(videos) > 1:
@@ -232,9 +241,10 @@ def _process(args: argparse.Namespace) -> int:
 
 
 def _process_one(args: argparse.Namespace, cfg: Config, video: Path) -> int:
+    from rppg.files import prepare_out_dir
     from rppg.io import open_source
     from rppg.pipeline import process_video
-    from rppg.report import prepare_out_dir, write_process_outputs
+    from rppg.report import write_process_outputs
 
     source = open_source(video, fps=args.fps)  # a bad input fails before --out is made
     out = prepare_out_dir(args.out) if args.out else None
@@ -267,8 +277,8 @@ def human_line(video: str, s: dict) -> str:
 def _process_batch(args: argparse.Namespace, cfg: Config, videos: list[Path]) -> int:
     """Several videos: with --out, a sub-folder each and summary.csv; always a line each."""
     from rppg.batch import process_many
+    from rppg.files import prepare_out_dir
     from rppg.parallel import progress_bar
-    from rppg.report import prepare_out_dir
 
     if args.fps:
         raise RppgError("--fps applies to one video at a time")
@@ -325,7 +335,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def add_evaluate_parser(sub) -> None:
-    """``rppg evaluate`` (also used by ``scripts/evaluate.py``)."""
+    """``rppg evaluate`` (``scripts/evaluate.py`` runs this command through :func:`main`)."""
     p = sub.add_parser("evaluate", help=HELP["evaluate"], description=HELP["evaluate"] + ".")
     p.add_argument(
         "--dataset", required=True, help="layout: ubfc, pure, deap, physrecorder, biaseval, generic"
@@ -334,7 +344,11 @@ def add_evaluate_parser(sub) -> None:
     p.add_argument("--methods", help="comma-separated methods (default: all; see 'rppg methods')")
     p.add_argument("--out", default="evaluation", help="output folder (default: ./evaluation)")
     p.add_argument("--json", action="store_true", help='print {"metrics": [...]} on stdout')
-    p.add_argument("--cache", metavar="DIR", help="trace cache folder (default: ~/.cache/rppg/traces)")
+    p.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="trace cache folder (default: $XDG_CACHE_HOME/rppg/traces, else ~/.cache/rppg/traces)",
+    )
     p.add_argument("--no-cache", action="store_true", help="always decode the videos")
     p.add_argument(
         "--fresh",
@@ -350,8 +364,9 @@ def add_evaluate_parser(sub) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     from rppg.cache import default_cache_dir
     from rppg.evaluate import evaluate
+    from rppg.files import prepare_out_dir
     from rppg.parallel import check_batch, progress_bar
-    from rppg.report import format_table, metrics_rows, prepare_out_dir, write_evaluation
+    from rppg.report import format_table, metrics_rows, write_evaluation
 
     cfg = config_from_args(args)
     check_batch(cfg.batch)
@@ -391,8 +406,8 @@ def _train(args: argparse.Namespace) -> int:
 
     if importlib.util.find_spec("torch") is None:  # only training needs it
         raise RppgError("rppg train needs torch: pip install 'rppg[train]'")
+    from rppg.files import prepare_out_dir
     from rppg.parallel import check_batch
-    from rppg.report import prepare_out_dir
     from rppg.train import train
 
     cfg = config_from_args(args)
@@ -413,13 +428,11 @@ def _train(args: argparse.Namespace) -> int:
 
 @command("live")
 def _live(args: argparse.Namespace) -> int:
+    from rppg.files import prepare_out_dir
     from rppg.io import CameraSource, VideoFileSource
     from rppg.live import LiveOptions, run_live
-    from rppg.methods import METHODS
-    from rppg.report import prepare_out_dir
 
     cfg = config_from_args(args)
-    METHODS.get(cfg.method)
     record = prepare_out_dir(args.record) if args.record else None
     if not args.headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         raise RppgError("no display to show the window on (DISPLAY is unset); use --headless")

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from rppg.config import BatchConfig
 from rppg.errors import RppgError
-from rppg.parallel import DIED, Outcomes, in_flight
+from rppg.flight import DIED, Outcomes, in_flight
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster

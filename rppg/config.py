@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -48,7 +49,7 @@ class FaceConfig:
     """The crop is the detected box enlarged by this factor (regions ``box`` and ``skin``)."""
     crop_size: int = 36
     """Face crops are resized to crop_size x crop_size px."""
-    region: str = "landmarks"
+    region: Literal["landmarks", "box", "skin"] = "landmarks"
     """Which pixels of the crop count: ``landmarks`` (the face oval without eyes, brows and
     lips, from the face mesh), ``box`` (all of the crop) or ``skin`` (skin-coloured pixels)."""
     landmarks_every_s: float = 0.2
@@ -81,8 +82,6 @@ class ModelConfig:
     article's 36x36): 4x cheaper than 72x72 to train and run, and the mean colour is kept."""
     batch_size: int = 64
     """Crops per forward pass in offline processing."""
-    threads: int = 1
-    """torch intra-op threads (one core stays free for video decoding)."""
 
 
 @dataclass(slots=True)
@@ -111,7 +110,7 @@ class SignalConfig:
     """Spectral grid step (Hz) reached by zero padding, before peak interpolation."""
     min_duration_s: float = 5.0
     """Shortest recording (s) for which a heart rate is reported."""
-    whole: str = "median"
+    whole: Literal["median", "periodogram"] = "median"
     """Whole-recording rate: ``median`` of the windows' rates, or ``periodogram`` (one
     spectrum of the whole pulse, as rPPG-Toolbox's tables)."""
     harmonic_guard: bool = True
@@ -239,6 +238,11 @@ class Config:
     batch: BatchConfig = field(default_factory=BatchConfig)
 
 
+def choices(cls: type, name: str) -> tuple[str, ...]:
+    """The values a setting of type ``Literal[...]`` allows, e.g. ``choices(FaceConfig, "region")``."""
+    return typing.get_args(typing.get_type_hints(cls)[name])
+
+
 def to_dict(obj: Any) -> dict[str, Any]:
     """A config dataclass as plain dicts/lists (tuples become lists), for YAML and JSON."""
     return json.loads(json.dumps(dataclasses.asdict(obj)))
@@ -305,7 +309,11 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
     """Check ``value`` against a simple type hint, converting where it is lossless."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin is Literal:
+        if value not in args:
+            raise RppgError(f"{where} must be one of {', '.join(map(str, args))}, got {value!r}")
+        return value
+    if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from rppg.config import FaceConfig
+from rppg.config import FaceConfig, choices
 from rppg.errors import RppgError
 from rppg.face import Box, FaceDetector, FaceTracker, WholeFrame, crop_box, make_detector, resize_region
 from rppg.io.frames import Frame
@@ -33,7 +33,7 @@ from rppg.landmarks import FACE_OVAL, Landmarker, oval_box, rasterize, roll, ski
 
 Rect = tuple[int, int, int, int]
 """A crop rectangle (x0, y0, x1, y1) in frame pixels."""
-REGIONS = ("landmarks", "box", "skin")
+REGIONS = choices(FaceConfig, "region")
 
 # Skin colour in OpenCV's YCrCb (Y, Cr, Cb), after Chai & Ngan (1999): wide enough for dark
 # and light skin, narrow enough to drop hair, eyes and most backgrounds.

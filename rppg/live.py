@@ -19,8 +19,8 @@ import numpy as np
 
 from rppg.config import Config
 from rppg.errors import RppgError
+from rppg.files import CsvWriter, json_number
 from rppg.io.frames import Frame, FrameSource
-from rppg.report import CsvWriter
 from rppg.streaming import LiveReading, StreamingEstimator
 
 # --------------------------------------------------------------------------- pacing and recording
@@ -216,13 +216,10 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
 def headless_record(r: LiveReading) -> dict:
     """The headless JSON line: t_s, hr_bpm (null while measuring), snr_db, fps, quality."""
 
-    def num(x):
-        return None if x is None or not np.isfinite(x) else round(float(x), 3)
-
     return {
         "t_s": round(r.t_s, 3),
-        "hr_bpm": num(r.hr_bpm),
-        "snr_db": num(r.snr_db),
+        "hr_bpm": json_number(r.hr_bpm),
+        "snr_db": json_number(r.snr_db),
         "fps": round(r.fps, 2),
         "quality": r.quality.label,
     }

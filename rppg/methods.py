@@ -1,8 +1,7 @@
 """Pulse methods by name: which RGB trace a method reads and how it projects it to a pulse.
 
     method = METHODS.get("pos")
-    pulse = pulse_signal(trace.rgb[method.weighting], fs, method, cfg.signal)   # (N,)
-    flat = project(trace.rgb[method.weighting], fs, method, cfg.signal)          # unfiltered
+    flat = project(trace.rgb[method.weighting], fs, method, cfg.signal)   # (N,), not band-passed
 
 Adding a method is one ``register`` call; nothing else in the package lists names.
 """
@@ -78,8 +77,3 @@ def project(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np
     """The method's projection of a uniformly sampled RGB trace (N, 3), detrended: (N,),
     before any band-pass (the heart rate, beats and breathing each take their own band)."""
     return signal.detrend(method.projection(rgb, fs, cfg), fs, cfg.detrend_s)
-
-
-def pulse_signal(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np.ndarray:
-    """Pulse (N,) from a uniformly sampled RGB trace (N, 3): project, detrend, band-pass."""
-    return signal.bandpass(project(rgb, fs, method, cfg), fs, cfg.band_hz, cfg.filter_order)

@@ -18,8 +18,8 @@ from __future__ import annotations
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from multiprocessing import get_context
@@ -27,21 +27,16 @@ from typing import Any, TypeVar
 
 from rppg.config import BatchConfig
 from rppg.errors import RppgError
+from rppg.flight import DIED, Outcomes, in_flight
 from rppg.registry import Registry
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-Outcomes = Iterator[tuple[int, Any]]
-"""(index of an item, its result), in the order the items finish."""
-
 Runner = Callable[[Callable, Sequence, tuple, BatchConfig, Callable], Outcomes]
 """``runner(work, items, args, batch, lost)``: every item's outcome, each exactly once."""
 
 RUNNERS: Registry[Runner] = Registry("batch runner")
-
-DIED = "its worker process ended while running it (out of memory? a crash in native code?)"
-"""Why an item was lost, as ``lost`` is told."""
 
 
 def run_all(
@@ -143,22 +138,6 @@ def _pool_pass(
         return []
     finally:
         _end_pool(pool, finished)
-
-
-def in_flight(
-    submit: Callable[[int], Future], queue: deque[int], width: Callable[[], int], running: dict[Future, int]
-) -> Iterator[tuple[int, Future]]:
-    """Submit the items of ``queue`` (indices), keeping at most ``width()`` in flight, and
-    yield (index, future) as each completes. ``running`` (the caller's) holds the rest in
-    flight. Never more items in flight than worker threads: a worker that dies then held
-    only the one it was running, and Ctrl-C has little to cancel."""
-    while queue or running:
-        while queue and len(running) < max(1, width()):
-            i = queue.popleft()
-            running[submit(i)] = i
-        ready, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in ready:
-            yield running.pop(future), future
 
 
 def _ignore_sigint() -> None:

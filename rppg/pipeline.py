@@ -19,6 +19,7 @@ from rppg import quality, signal
 from rppg.beats import Beats, beat_amplitudes, detect_beats, polarity
 from rppg.config import Config
 from rppg.errors import NoFaceError, RppgError
+from rppg.files import json_number
 from rppg.hrv import Hrv, report_hrv
 from rppg.io import FrameSource, open_source
 from rppg.methods import METHODS, Method, project
@@ -200,8 +201,8 @@ class ProcessResult:
         return {
             "video": self.video,
             "method": self.method,
-            "hr_bpm": _num(self.hr_bpm),
-            "snr_db": _num(self.snr_db),
+            "hr_bpm": json_number(self.hr_bpm),
+            "snr_db": json_number(self.snr_db),
             "frames": int(self.trace.frames),
             "fps": round(self.fps, 4),
             "duration_s": round(self.duration_s, 4),
@@ -210,11 +211,16 @@ class ProcessResult:
             "quality": self.quality,
             "warnings": self.warnings,
             "hr_series": [
-                {"t_s": round(float(t), 3), "hr_bpm": _num(h), "snr_db": _num(q), "quality": r.label}
+                {
+                    "t_s": round(float(t), 3),
+                    "hr_bpm": json_number(h),
+                    "snr_db": json_number(q),
+                    "quality": r.label,
+                }
                 for t, h, q, r in zip(s.t_s, s.hr_bpm, s.snr_db, self.analysis.window_quality, strict=True)
             ],
             "hrv": self.analysis.hrv.as_dict(),
-            "respiration_per_min": _num(self.analysis.respiration_per_min),
+            "respiration_per_min": json_number(self.analysis.respiration_per_min),
             "respiration_reason": self.analysis.respiration_reason,
         }
 
@@ -240,12 +246,6 @@ class ProcessResult:
 
         b = self.analysis.beats
         return pd.DataFrame({"t_s": b.t_s, "ibi_ms": b.ibi_ms, "quality": b.quality, "accepted": b.accepted})
-
-
-def _num(x: float | None, digits: int = 3) -> float | None:
-    if x is None or not np.isfinite(x):
-        return None
-    return round(float(x), digits)
 
 
 def process_video(

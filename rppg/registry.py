@@ -39,11 +39,5 @@ class Registry(Generic[T]):
             known = ", ".join(sorted(self._items))
             raise RppgError(f"unknown {self.kind} {name!r} (choose from: {known})") from None
 
-    def names(self) -> list[str]:
-        return list(self._items)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._items
-
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)

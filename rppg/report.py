@@ -1,135 +1,26 @@
-"""Every file rppg writes: one atomic write, one CSV writer, one JSON writer, one figure
-helper, and the artifacts of each use built on them (``process --out``, evaluation,
-training curves, the mask pictures).
+"""The artifacts of each use: ``process --out``, evaluation tables and plots, training
+curves, the mask pictures; on the writers of :mod:`rppg.files` and one figure helper.
 
-    out = prepare_out_dir("results/")           # fails early, one line, if not writable
     write_process_outputs(result, out)          # summary.json, hr.csv, trace.csv, ...
-    write_csv(out / "x.csv", ["t_s", "hr_bpm"], rows)
     fig, axes = new_figure(rows=2); ...; save_figure(fig, out / "f.png")
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rppg.errors import RppgError
+from rppg.files import atomic_write, json_number, safe_name, write_csv, write_json
 
 if TYPE_CHECKING:
     from rppg.evaluate import Report
     from rppg.pipeline import ProcessResult
 
 
-# --------------------------------------------------------------------------- primitives
-
-
-def prepare_out_dir(path: str | os.PathLike) -> Path:
-    """Create ``path`` if needed and check it is writable, before any work is done."""
-    out = Path(path)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise RppgError(f"{path}: cannot write output folder ({reason})") from None
-    return out
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> Path:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``:
-    readers (another run, a crash later) see the old file or the whole new one, never half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def write_json(obj: object, path: str | os.PathLike) -> Path:
-    return atomic_write(path, lambda f: f.write((json.dumps(obj, indent=2) + "\n").encode()))
-
-
-def cell(value: Any, float_format: str = ".10g") -> str:
-    """A CSV cell: floats formatted, NaN and None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, (float, np.floating)):
-        return "" if not math.isfinite(value) else format(float(value), float_format)
-    if isinstance(value, (bool, np.bool_)):
-        return str(int(value))
-    return str(value)
-
-
-def csv_line(values: Sequence[Any], float_format: str = ".10g") -> str:
-    """One CSV line (with its newline) of cells."""
-    return ",".join(_quote(cell(v, float_format)) for v in values) + "\n"
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
-
-
-def _ordered(values: Sequence[Any] | dict[str, Any], columns: Sequence[str]) -> Sequence[Any]:
-    return [values.get(c) for c in columns] if isinstance(values, dict) else values
-
-
-def write_csv(
-    path: str | os.PathLike,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any] | dict[str, Any]],
-    float_format: str = ".10g",
-) -> Path:
-    """A whole table as CSV, atomically: rows are sequences in column order or dicts."""
-    lines = [csv_line(columns)] + [csv_line(_ordered(r, columns), float_format) for r in rows]
-    return atomic_write(path, lambda f: f.write("".join(lines).encode()))
-
-
-class CsvWriter:
-    """Rows of a CSV file written as they come (flushed each row), for logs that must
-    survive a crash: the live recorder, the training log. ``append`` continues an existing
-    file under its header."""
-
-    def __init__(
-        self,
-        path: str | os.PathLike,
-        columns: Sequence[str],
-        float_format: str = ".10g",
-        append: bool = False,
-    ) -> None:
-        self.path = Path(path)
-        self.columns = list(columns)
-        self.float_format = float_format
-        fresh = not (append and self.path.is_file() and self.path.stat().st_size > 0)
-        self._file = open(self.path, "w" if fresh else "a", newline="")
-        if fresh:
-            self._file.write(csv_line(self.columns))
-
-    def row(self, values: Sequence[Any] | dict[str, Any]) -> None:
-        self._file.write(csv_line(_ordered(values, self.columns), self.float_format))
-        self._file.flush()
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> CsvWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+# --------------------------------------------------------------------------- figures
 
 
 def new_figure(rows: int = 1, cols: int = 1, size=(12, 4.5), dpi: int = 100, **kw):
@@ -324,10 +215,6 @@ def write_evaluation(report: Report, out: Path) -> None:
             plot_hr_over_time(r, folder / f"hr_{safe_name(r.name)}.png")
 
 
-def safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-
-
 def bland_altman_figure(report: Report, method: str):
     """Differences against means of true and predicted rates, with the bias and the 95%
     limits of agreement labelled on the lines; the legend beside the axes."""
@@ -387,7 +274,7 @@ def plot_hr_over_time(result, path: Path) -> None:
 def metrics_rows(report: Report) -> list[dict]:
     """metrics.csv rows as JSON-ready dicts (NaN -> None)."""
     return [
-        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in m.items()}
+        {k: (json_number(v, None) if isinstance(v, float) else v) for k, v in m.items()}
         for m in report.metrics
     ]
 

@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from rppg.report import safe_name, write_json
+from rppg.files import safe_name, write_json
 
 
 class ResultStore:

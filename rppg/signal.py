@@ -462,7 +462,8 @@ def windowed_hr(
     return HrSeries(t0_s + (ends - 1) / fs, hr, snr)
 
 
-def _median_of_windows(pulse: np.ndarray, fs: float, sig: SignalConfig, series: HrSeries):
+def median_of_windows(series: HrSeries) -> tuple[float | None, float | None]:
+    """The median of a series' rates (bpm) and of its SNRs (dB), over the windows that have one."""
     ok = np.isfinite(series.hr_bpm)
     if not ok.any():
         return None, None
@@ -470,11 +471,10 @@ def _median_of_windows(pulse: np.ndarray, fs: float, sig: SignalConfig, series: 
     return float(np.median(series.hr_bpm[ok])), float(np.median(snr)) if len(snr) else None
 
 
-def _periodogram(pulse: np.ndarray, fs: float, sig: SignalConfig, series: HrSeries):
-    return estimate_hr(pulse, fs, sig)
-
-
-WHOLE_ESTIMATES = {"median": _median_of_windows, "periodogram": _periodogram}
+WHOLE_ESTIMATES = {
+    "median": lambda pulse, fs, sig, series: median_of_windows(series),
+    "periodogram": lambda pulse, fs, sig, series: estimate_hr(pulse, fs, sig),
+}
 """How a whole recording's rate is read (``signal.whole``): ``median``, the median of the
 windows' rates and SNRs (robust to windows spoilt by motion or noise); or ``periodogram``,
 the peak of one spectrum of the whole pulse (as rPPG-Toolbox's tables do)."""

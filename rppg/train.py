@@ -39,6 +39,7 @@ from rppg.cache import cache_key, file_identity, load_arrays, save_arrays
 from rppg.config import Config, to_dict
 from rppg.crops import FaceCrop, FaceStage
 from rppg.errors import NoFaceError, RppgError
+from rppg.files import CsvWriter, atomic_write
 from rppg.io import Recording, load_dataset
 from rppg.losses import resample, sinc_losses, supervised_loss
 from rppg.model import MaskNet, downscale
@@ -47,7 +48,7 @@ from rppg.model_torch import SkinMaskNet, clip_traces, pos, to_tensor
 from rppg.parallel import run_all
 from rppg.pipeline import analyse
 from rppg.reference import check_coverage, reference_hr, truth_pulse
-from rppg.report import CsvWriter, atomic_write, plot_training_curves
+from rppg.report import plot_training_curves
 from rppg.trace import Trace, TraceBuilder
 
 # --------------------------------------------------------------------------- data

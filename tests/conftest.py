@@ -17,10 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-
-from rppg.synth.layouts import write_dataset, write_recording  # noqa: E402
-from rppg.synth.spec import SynthSpec, mixed_specs  # noqa: E402
+from rppg.synth.layouts import write_dataset, write_recording
+from rppg.synth.spec import SynthSpec, mixed_specs
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

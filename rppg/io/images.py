@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from rppg.errors import RppgError
+from rppg.files import natural_key
 from rppg.io.frames import Frame, FrameSource, prefetch
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -42,7 +43,7 @@ class ImageFolderSource(FrameSource):
         files = [p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
         if not files:
             raise RppgError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)}) in folder")
-        self.files = sorted(files, key=_natural_key)
+        self.files = sorted(files, key=lambda p: natural_key(p.name))
         if names_are_ns is None:
             names_are_ns = all(p.stem.startswith("Image") for p in self.files)
         if timestamps is not None:
@@ -67,10 +68,6 @@ class ImageFolderSource(FrameSource):
             if image is None:
                 raise RppgError(f"{path}: not a readable image")
             yield Frame(i, float(self.t_s[i]), image)
-
-
-def _natural_key(path: Path) -> list:
-    return [int(s) if s.isdigit() else s for s in _NUMBER.split(path.name)]
 
 
 def _name_number(path: Path) -> int:

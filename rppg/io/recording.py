@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rppg.errors import RppgError
+from rppg.files import natural_key
 from rppg.io.frames import FrameSource
 from rppg.io.video import VideoFileSource
 from rppg.registry import Registry
@@ -110,16 +111,10 @@ def load_dataset(name: str, root: str | os.PathLike) -> list[Recording]:
     root = Path(root)
     if not root.is_dir():
         raise RppgError(f"{root}: no such folder")
-    recs = sorted(dataset.recordings(root), key=lambda r: _natural(r.name))
+    recs = sorted(dataset.recordings(root), key=lambda r: natural_key(r.name))
     if not recs:
         raise RppgError(f"{root}: no {name} recordings found (see README: dataset layouts)")
     return recs
-
-
-def _natural(text: str) -> list:
-    import re
-
-    return [int(s) if s.isdigit() else s for s in re.split(r"(\d+)", text)]
 
 
 def side_file(rec: Recording, key: str, what: str) -> Path:

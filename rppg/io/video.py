@@ -55,8 +55,6 @@ class VideoFileSource(FrameSource):
         if not cap.isOpened():
             raise RppgError(f"{path}: not a readable video (unknown format, or truncated)")
         meta_fps = cap.get(cv2.CAP_PROP_FPS)
-        self.width = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        self.height = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         cap.release()
         self.container_fps = meta_fps if 0 < meta_fps < MAX_PLAUSIBLE_FPS else None
         self.fps_override = fps
@@ -107,17 +105,13 @@ def _open(path: Path) -> cv2.VideoCapture:
 class CameraSource(FrameSource):
     """Frames from a webcam, stamped with the capture clock (s since the first frame)."""
 
-    def __init__(self, index: int = 0, width: int | None = None, height: int | None = None):
+    def __init__(self, index: int = 0):
         self.index = index
         self.name = f"camera {index}"
         self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             self._cap.release()
             raise RppgError(f"camera {index}: cannot open (no such camera, or it is busy)")
-        if width:
-            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        if height:
-            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         fps = self._cap.get(cv2.CAP_PROP_FPS)
         self.nominal_fps = fps if 0 < fps < MAX_PLAUSIBLE_FPS else None
         self.disconnected = False

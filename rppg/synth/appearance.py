@@ -18,7 +18,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from rppg.synth.spec import SynthSpec
+from rppg.synth.spec import HAIR_COLOURS, SynthSpec
 
 # Region of scikit-image's astronaut photo used (rows, cols), and where the parts of her face
 # are in it (photo-crop pixels: centre x, centre y, half-width, half-height), read off the photo.
@@ -33,15 +33,6 @@ HIGHLIGHTS = ((136, 70, 11, 7), (133, 122, 4, 4), (164, 120, 6, 4), (104, 119, 5
 CLOTHES_FROM_ROW = 172
 """Below this row everything that is not face or skin-coloured neck is suit and helmet ring."""
 
-HAIR_COLOURS = {
-    "photo": None,
-    "black": (25, 25, 30),
-    "dark brown": (30, 45, 70),
-    "blonde": (120, 175, 210),
-    "red": (40, 70, 150),
-    "grey": (150, 150, 150),
-}
-"""BGR of the hair at the photo's mean hair brightness; ``photo`` keeps her own."""
 BEARD_BGR = np.array([35, 45, 60], np.float32)
 LIP_BGR = np.array([95, 90, 175], np.float32)
 """Lip colour relative to her skin's (BGR, at the skin's brightness): redder, more saturated."""

@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 
 from rppg.errors import RppgError
+from rppg.files import write_csv
 from rppg.registry import Registry
-from rppg.report import write_csv
 from rppg.synth.scene import PulseModel, Renderer, frame_times, ground_truth
 from rppg.synth.spec import SynthSpec
 
@@ -123,7 +123,12 @@ def _write_pure(spec: SynthSpec, out: Path, name: str) -> Path:
     return folder
 
 
+# DEAP's layout as its documentation gives it, written out here rather than imported from
+# rppg.io.deap on purpose: the writer is an independent statement of the format, so a wrong
+# constant in the loader (the plethysmograph's channel, the baseline) fails the tests
+# instead of being mirrored by the data they read.
 DEAP_FPS, DEAP_FS, DEAP_BASELINE, DEAP_SAMPLES = 50.0, 128.0, 384, 8064
+DEAP_PLETH, DEAP_RESP, DEAP_TEMPERATURE = 38, 37, 39
 
 
 def deap_experiment_order(participant: int) -> np.ndarray:
@@ -160,11 +165,13 @@ def _write_deap(spec: SynthSpec, out: Path, name: str) -> Path:
     t = (np.arange(DEAP_SAMPLES) - DEAP_BASELINE) / DEAP_FS
     model = PulseModel(replace(spec, duration_s=max(spec.duration_s, 60.0)))
     experiment = int(order[trial - 1])
-    content["data"][experiment - 1, 38] = model.wave(t - spec.ppg_lag_s)
-    content["data"][experiment - 1, 38, :DEAP_BASELINE] = rng.normal(0, 1, DEAP_BASELINE)
-    content["data"][experiment - 1, 37] = model.respiration(t) + 0.05 * rng.normal(0, 1, len(t))  # the belt
+    content["data"][experiment - 1, DEAP_PLETH] = model.wave(t - spec.ppg_lag_s)
+    content["data"][experiment - 1, DEAP_PLETH, :DEAP_BASELINE] = rng.normal(0, 1, DEAP_BASELINE)
+    content["data"][experiment - 1, DEAP_RESP] = model.respiration(t) + 0.05 * rng.normal(
+        0, 1, len(t)
+    )  # the belt
     decoy_hz = spec.resolved_distractor_hz()
-    content["data"][experiment - 1, 39] = np.sin(2 * np.pi * decoy_hz * t)
+    content["data"][experiment - 1, DEAP_TEMPERATURE] = np.sin(2 * np.pi * decoy_hz * t)
     with open(dat, "wb") as f:
         pickle.dump(content, f, protocol=2)
     ratings = out / "metadata_csv" / "participant_ratings.csv"

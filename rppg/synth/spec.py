@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+HAIR_COLOURS = {
+    "photo": None,
+    "black": (25, 25, 30),
+    "dark brown": (30, 45, 70),
+    "blonde": (120, 175, 210),
+    "red": (40, 70, 150),
+    "grey": (150, 150, 150),
+}
+"""BGR of the hair at the photo's mean hair brightness; ``photo`` keeps her own."""
+
 
 @dataclass
 class SynthSpec:
@@ -66,7 +76,8 @@ class SynthSpec:
     skin_tone: float = 1.0
     """Brightness of the person (1 = the photo; 0.4 = much darker skin and hair)."""
     hair_colour: str = "photo"
-    """``photo`` (her own), ``black``, ``dark brown``, ``blonde``, ``red`` or ``grey``."""
+    """A name of :data:`HAIR_COLOURS`: ``photo`` (her own), ``black``, ``dark brown``,
+    ``blonde``, ``red`` or ``grey``."""
     beard: float = 0.0
     """Share of the lower face covered by dark stubble (0 = none, 1 = full beard)."""
     glasses: bool = False
@@ -130,8 +141,6 @@ def mixed_specs(n: int, seed: int = 0, looks: bool = False, **fixed) -> list[Syn
 
 def varied_look(rng) -> dict:
     """Random appearance fields of a :class:`SynthSpec` (each feature in a share of people)."""
-    from rppg.synth.appearance import HAIR_COLOURS
-
     return dict(
         hair_colour=str(rng.choice(sorted(HAIR_COLOURS))),
         beard=float(rng.uniform(0.4, 1.0)) if rng.random() < 0.35 else 0.0,
