@@ -49,13 +49,14 @@ def process_one(job: tuple[Path, Path | None], cfg: Config) -> dict:
     """Process one video (into its folder, if it has one); a summary row whatever happens."""
     from rppg.files import prepare_out_dir
     from rppg.pipeline import process_video
-    from rppg.report import write_process_outputs
+    from rppg.report import MeanPictures, write_process_outputs
 
     video, folder = job
     try:
-        result = process_video(video, config=cfg)
+        pictures = MeanPictures()
+        result = process_video(video, config=cfg, on_sample=pictures.add if folder is not None else None)
         if folder is not None:
-            write_process_outputs(result, prepare_out_dir(folder))
+            write_process_outputs(result, prepare_out_dir(folder), pictures=pictures)
     except RppgError as exc:
         return {"video": str(video), "status": f"error: {exc}"}
     except Exception as exc:  # a bug on one video must not lose the others

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rppg import signal
+
 MIN_SPACING = 0.6
 """Two beats are at least this share of the local period (60 / heart rate) apart."""
 OUTLIER = (0.75, 1.3)
@@ -52,9 +54,7 @@ def refine_peak(x: np.ndarray, i: int) -> float:
     through samples i-1, i, i+1 (within half a sample)."""
     if i <= 0 or i >= len(x) - 1:
         return float(i)
-    a, b, c = x[i - 1], x[i], x[i + 1]
-    denom = a - 2 * b + c
-    return float(i + (np.clip(0.5 * (a - c) / denom, -0.5, 0.5) if denom != 0 else 0.0))
+    return i + signal.parabolic_offset(x[i - 1], x[i], x[i + 1])
 
 
 UPSAMPLE = 4
@@ -168,10 +168,10 @@ def _local_amplitude(x: np.ndarray, fs: float, window_s: float = 4.0) -> np.ndar
 
 
 def _dominant_rate(x: np.ndarray, fs: float) -> float:
-    spec = np.abs(np.fft.rfft(x - x.mean(), n=max(len(x), int(fs / 0.01)))) ** 2
-    freqs = np.fft.rfftfreq(max(len(x), int(fs / 0.01)), 1 / fs)
-    band = (freqs >= 0.5) & (freqs <= 4.0)
-    return float(60.0 * freqs[band][np.argmax(spec[band])])
+    """The pulse's own rate (bpm): its spectral peak between 30 and 240 bpm (a default for
+    a wave with no spectral estimate beside it, such as a contact sensor's)."""
+    f = signal.peak_frequency(signal.spectrum(x, fs, resolution_hz=0.01), (0.5, 4.0))
+    return 60.0 * f if f is not None else 60.0
 
 
 def match_beats(found_s: np.ndarray, truth_s: np.ndarray, tolerance_s: float = 0.1) -> dict:

@@ -244,14 +244,15 @@ def _process_one(args: argparse.Namespace, cfg: Config, video: Path) -> int:
     from rppg.files import prepare_out_dir
     from rppg.io import open_source
     from rppg.pipeline import process_video
-    from rppg.report import write_process_outputs
+    from rppg.report import MeanPictures, write_process_outputs
 
     source = open_source(video, fps=args.fps)  # a bad input fails before --out is made
     out = prepare_out_dir(args.out) if args.out else None
-    result = process_video(source, config=cfg)
-    if out is not None:
-        write_process_outputs(result, out)
+    pictures = MeanPictures()
+    result = process_video(source, config=cfg, on_sample=pictures.add if out is not None else None)
     summary = result.summary()
+    if out is not None:
+        write_process_outputs(result, out, summary, pictures)
     if args.json:
         print(json.dumps(summary))
     else:

@@ -1,12 +1,12 @@
 """The face stage of the chain: frames in; per frame the face's box, crop and skin region out.
 
-Every use of rppg reads faces through this one stage: the trace builder (process, live,
-evaluate), training's crop cache and the benchmark.
+Every use of rppg reads faces through this one stage: offline extraction (process,
+evaluate), the streaming estimator (live), training's crop cache and the benchmark.
 
     with FaceStage.from_config(cfg.face) as stage:
         for fc in stage.crops(source):        # offline: landmarks interpolated between fits
             fc.crop, fc.region                # (36, 36, 3) BGR uint8, (36, 36) weights in [0, 1]
-        fc = stage(frame)                     # live: one frame, landmarks held between fits
+        fc = stage.push(frame)                # live: one frame, landmarks held between fits
 
 Regions (``face.region``): ``landmarks`` fits the face mesh every ``landmarks_every_s``
 and keeps the oval without eyes, brows and lips (:mod:`rppg.landmarks`); the region, not a
@@ -122,7 +122,7 @@ class FaceStage:
 
     # ------------------------------------------------------------------ the two ways in
 
-    def __call__(self, frame: Frame) -> FaceCrop:
+    def push(self, frame: Frame) -> FaceCrop:
         """One frame (live): landmarks refitted every ``landmarks_every_s`` (every
         ``detect_every``-th frame while the face is lost) and held in between."""
         if self.region != "landmarks":
@@ -234,7 +234,7 @@ class FaceStage:
     # ------------------------------------------------------------------ boxes
 
     def _from_box(self, frame: Frame) -> FaceCrop:
-        box = self.tracker.update(frame.image, frame.t_s)
+        box = self.tracker.push(frame.image, frame.t_s)
         if box is None:
             return FaceCrop(frame.t_s)
         h, w = frame.image.shape[:2]

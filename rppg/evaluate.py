@@ -28,12 +28,12 @@ from rppg.cache import cache_key, file_identity, load_arrays, save_arrays
 from rppg.config import Config, to_dict
 from rppg.errors import NoFaceError, RppgError
 from rppg.hrv import hrv_values
-from rppg.io import Recording, load_dataset
+from rppg.io import GroundTruth, Recording, load_dataset
 from rppg.methods import METHODS
 from rppg.metrics import hr_metrics
 from rppg.model import mask_weights_path
 from rppg.parallel import run_all
-from rppg.pipeline import analyse, extract_trace
+from rppg.pipeline import Analysis, analyse, extract_trace
 from rppg.reference import (
     check_coverage,
     reference_beats,
@@ -103,7 +103,7 @@ class RecordingResult:
 
 
 @dataclass
-class Report:
+class Evaluation:
     rows: list[Row]
     metrics: list[dict]
     results: list[RecordingResult]
@@ -155,71 +155,92 @@ def evaluate_recording(
     rec: Recording, methods: list[str], cfg: Config, cache_dir: Path | None
 ) -> RecordingResult:
     """Rows for every method on one recording; failures become rows with a status."""
-    base = {"subject": rec.subject, "setup": rec.setup}
-
-    def failed(status: str, **extra) -> RecordingResult:
-        return failed_result(rec, methods, status, **extra)
-
     try:
         truth = rec.truth()
     except RppgError as exc:
-        return failed(f"bad ground truth: {exc}")
+        return failed_result(rec, methods, f"bad ground truth: {exc}")
     weightings = {METHODS.get(m).weighting for m in methods}
     try:
         trace = load_trace(rec, cfg, weightings, cache_dir)
     except NoFaceError as exc:
-        return failed(f"no face: {exc}")
+        return failed_result(rec, methods, f"no face: {exc}")
     except RppgError as exc:
-        return failed(f"bad video: {exc}")
+        return failed_result(rec, methods, f"bad video: {exc}")
     extra = {"frames": trace.frames, "face_ratio": round(trace.face_ratio, 4)}
     t0, t1 = float(trace.t_s[0]), float(trace.t_s[-1])
     try:
         check_coverage(truth, t0, t1, rec.name)
     except RppgError as exc:
-        return failed(f"bad ground truth: {exc}", **extra)
+        return failed_result(rec, methods, f"bad ground truth: {exc}", **extra)
     hr_true = reference_hr(truth, t0, t1, cfg.signal)
     if not np.isfinite(hr_true):
-        return failed("bad ground truth: no heart rate found in the reference wave", **extra)
-    ref_beats = reference_beats(truth, t0, t1, cfg.signal)
-    ref_breath = reference_breathing(truth, t0, t1)
+        return failed_result(
+            rec, methods, "bad ground truth: no heart rate found in the reference wave", **extra
+        )
+    reference = Reference(
+        truth, hr_true, reference_beats(truth, t0, t1, cfg.signal), reference_breathing(truth, t0, t1)
+    )
     result = RecordingResult(rec.name, [])
     for m in methods:
+        base = {"subject": rec.subject, "setup": rec.setup} | extra
         try:
             a = analyse(trace, m, cfg, name=rec.name)
         except NoFaceError as exc:
-            result.rows.append(Row(rec.name, m, hr_true, status=f"no face: {exc}", **base, **extra))
+            result.rows.append(Row(rec.name, m, hr_true, status=f"no face: {exc}", **base))
             continue
         except RppgError as exc:
-            result.rows.append(Row(rec.name, m, hr_true, status=f"bad video: {exc}", **base, **extra))
+            result.rows.append(Row(rec.name, m, hr_true, status=f"bad video: {exc}", **base))
             continue
-        pred = np.nan if a.hr_bpm is None else a.hr_bpm
-        snr = np.nan if a.snr_db is None else a.snr_db
-        status = "ok" if np.isfinite(pred) else "no heart rate found"
-        rating = {"quality": a.quality.label, "reasons": "; ".join(a.quality.reasons)}
-        scores = score_beats(a, ref_beats) | score_breathing(a, ref_breath)
-        result.rows.append(
-            Row(
-                rec.name,
-                m,
-                hr_true,
-                pred,
-                abs(pred - hr_true),
-                snr,
-                status,
-                **rating,
-                **scores,
-                **base,
-                **extra,
-            )
-        )
-        true_w = reference_series(truth, a.t_s, a.fs, cfg.signal)
-        evidence = quality.window_evidence(a, trace, cfg.signal.window_s)
-        for t, hr_t, e, r in zip(a.series.t_s, true_w, evidence, a.window_quality, strict=True):
-            result.windows.append(
-                WindowRow(rec.name, m, float(t), hr_t, e.hr_bpm, abs(e.hr_bpm - hr_t), e.snr_db, r.label,
-                          e.face_share, e.motion, e.spread_bpm)
-            )  # fmt: skip
+        result.rows.append(method_row(rec, a, reference, base))
+        result.windows += window_rows(rec.name, a, trace, reference, cfg)
     return result
+
+
+@dataclass
+class Reference:
+    """What a recording's predictions are scored against."""
+
+    truth: GroundTruth
+    hr_bpm: float
+    """The whole recording's true rate (bpm)."""
+    beats_s: np.ndarray | None
+    """True beat times (s), where there is a wave."""
+    breaths_per_min: float | None
+
+
+def method_row(rec: Recording, a: Analysis, ref: Reference, base: dict) -> Row:
+    """One method's row of ``per_video.csv``."""
+    pred = np.nan if a.hr_bpm is None else a.hr_bpm
+    snr = np.nan if a.snr_db is None else a.snr_db
+    status = "ok" if np.isfinite(pred) else "no heart rate found"
+    rating = {"quality": a.quality.label, "reasons": "; ".join(a.quality.reasons)}
+    scores = score_beats(a, ref.beats_s) | score_breathing(a, ref.breaths_per_min)
+    return Row(
+        rec.name, a.method, ref.hr_bpm, pred, abs(pred - ref.hr_bpm), snr, status, **rating, **scores, **base
+    )
+
+
+def window_rows(name: str, a: Analysis, trace: Trace, ref: Reference, cfg: Config) -> list[WindowRow]:
+    """One method's rows of ``per_window.csv``: each window's true and predicted rate and the
+    evidence its quality label was made from."""
+    true_w = reference_series(ref.truth, a.t_s, a.fs, cfg.signal)
+    evidence = quality.window_evidence(a.series, trace, cfg.signal.window_s)
+    return [
+        WindowRow(
+            name,
+            a.method,
+            float(t),
+            hr_t,
+            e.hr_bpm,
+            abs(e.hr_bpm - hr_t),
+            e.snr_db,
+            r.label,
+            e.face_share,
+            e.motion,
+            e.spread_bpm,
+        )
+        for t, hr_t, e, r in zip(a.series.t_s, true_w, evidence, a.window_quality, strict=True)
+    ]
 
 
 def score_beats(a, ref_beats: np.ndarray | None) -> dict:
@@ -295,7 +316,7 @@ def default_methods(cfg: Config) -> list[str]:
 
 def evaluate(
     dataset: str, root: str | os.PathLike, methods: list[str] | None, cfg: Config, **options
-) -> Report:
+) -> Evaluation:
     """Evaluate ``methods`` (default: all) on every recording of ``dataset`` under ``root``;
     ``options`` are those of :func:`evaluate_recordings` (cache_dir, progress, keep, log)."""
     methods = methods or default_methods(cfg)
@@ -312,7 +333,7 @@ def evaluate_recordings(
     progress: Callable | None = None,
     keep: Path | None = None,
     log: Callable[[str], None] | None = None,
-) -> Report:
+) -> Evaluation:
     """Every method on every recording. With ``keep`` (a folder), each recording's rows are
     saved there as it finishes, and rows saved by an earlier run with the same settings are
     reused: a stopped run resumes (``log`` is told how far it had come)."""
@@ -337,7 +358,7 @@ def evaluate_recordings(
     by_name = kept | {r.name: result for r, result in zip(todo, fresh, strict=True)}
     results = [by_name[r.name] for r in recs]
     rows = [row for r in results for row in r.rows]
-    return Report(rows, summarise(rows, results, methods), results)
+    return Evaluation(rows, summarise(rows, results, methods), results)
 
 
 GOOD_OR_FAIR = ("good", "fair")

@@ -7,7 +7,7 @@ mediapipe is installed), ``haar`` (OpenCV's Haar cascade) and ``none`` (the whol
 the region, for pre-cropped skin video).
 
     tracker = FaceTracker(make_detector(cfg), cfg)
-    box = tracker.update(frame.image, frame.t_s)      # smoothed Box in frame pixels, or None
+    box = tracker.push(frame.image, frame.t_s)        # smoothed Box in frame pixels, or None
     rect = crop_box(box, cfg.box_scale, w, h)           # the enlarged square (x0, y0, x1, y1)
 
 The per-frame stage that composes these (box -> crop) is :class:`rppg.crops.FaceStage`.
@@ -282,7 +282,7 @@ class FaceTracker:
 
     State: the current box and how long ago the last detection succeeded. A missed detection
     keeps the last box for ``hold_s`` seconds (detecting on every frame meanwhile), then the
-    face counts as lost (``update`` returns None) until it is found again.
+    face counts as lost (``push`` returns None) until it is found again.
     """
 
     def __init__(self, detector: FaceDetector, cfg: FaceConfig) -> None:
@@ -296,7 +296,7 @@ class FaceTracker:
         self._missed = False
         self._last_found_t: float | None = None
 
-    def update(self, image: np.ndarray, t_s: float) -> Box | None:
+    def push(self, image: np.ndarray, t_s: float) -> Box | None:
         """The face box for this frame (full-resolution pixels), or None when lost."""
         self._frames_since_detect += 1
         due = self._frames_since_detect >= self.cfg.detect_every

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from rppg.beats import Beats
+from rppg.signal import within
 
 MIN_SPAN_S = 60.0
 """HRV needs at least this long a stretch of good signal (s)."""
@@ -77,7 +78,7 @@ def good_stretch(window_t_s: np.ndarray, labels: list[str], window_s: float) -> 
 def report_hrv(beats: Beats, window_t_s: np.ndarray, labels: list[str], window_s: float) -> Hrv:
     """HRV over the longest good stretch, if it is long enough and has enough clean beats."""
     start, end = good_stretch(window_t_s, labels, window_s)
-    inside = (beats.t_s > start) & (beats.t_s <= end) & beats.accepted
+    inside = within(beats.t_s, start, end) & beats.accepted
     n = int(inside.sum())
     if end - start < MIN_SPAN_S:
         reason = (

@@ -3,21 +3,30 @@
     result = process_video("face.avi", method="pos")
     result.hr_bpm, result.snr_db, result.summary()      # summary(): the CLI's JSON object
 
-Steps: frames (:mod:`rppg.io`) -> face crops and RGB trace (:mod:`rppg.trace`) -> uniform
-resampling by time -> pulse (:mod:`rppg.methods`) -> heart rate and SNR (:mod:`rppg.signal`).
+Steps, each public, so that a use calls only those it needs (training's validation: the
+pulse and the heart rate; the live estimator: the pulse of its buffer):
+
+    trace = extract_trace(source, cfg, {"uniform"})      # frames -> face stage -> RGB trace
+    p = pulse_of(trace, "pos", cfg)                        # resampled by time, projected, filtered
+    hr = heart_rate(p, cfg.signal)                         # whole recording + 10 s windows
+    rating, windows = rate_quality(hr, p, trace, cfg)      # quality labels and reasons
+    more = extras(p, hr, windows, trace, cfg)              # beats, HRV, breathing
+    a = analyse(trace, "pos", cfg)                         # all of the above, as an Analysis
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from rppg import quality, signal
 from rppg.beats import Beats, beat_amplitudes, detect_beats, polarity
-from rppg.config import Config
+from rppg.config import Config, SignalConfig
+from rppg.crops import FaceStage
 from rppg.errors import NoFaceError, RppgError
 from rppg.files import json_number
 from rppg.hrv import Hrv, report_hrv
@@ -26,12 +35,52 @@ from rppg.methods import METHODS, Method, project
 from rppg.quality import Rating
 from rppg.respiration import respiration_rate
 from rppg.runtime import preload
-from rppg.trace import Trace, TraceBuilder
+from rppg.trace import FrameSample, Trace, TraceBuilder
+
+
+@dataclass
+class Pulse:
+    """A trace's pulse on a uniform time grid."""
+
+    method: Method
+    t_s: np.ndarray
+    """Uniform sample times (s), (M,)."""
+    fs: float
+    """Their rate (Hz)."""
+    flat: np.ndarray
+    """The projection, detrended, not band-passed (M,)."""
+    pulse: np.ndarray
+    """Band-passed to the heart-rate band (M,)."""
+
+
+@dataclass
+class HeartRate:
+    """A pulse's heart rate: the whole recording's and the windows'."""
+
+    hr_bpm: float | None
+    """Whole-recording heart rate (bpm): read from the windows as ``signal.whole`` says."""
+    snr_db: float | None
+    series: signal.HrSeries
+    """Heart rate over sliding windows."""
+
+
+@dataclass
+class Extras:
+    """What a pulse tells beyond its rate."""
+
+    beats: Beats
+    """The pulse's beats (systolic peaks, intervals, a quality each)."""
+    hrv: Hrv
+    """Heart-rate variability, or None values with the reason."""
+    respiration_per_min: float | None = None
+    """Breaths per minute, when the respiratory modulations agree."""
+    respiration_reason: str | None = None
+    """Why there is no breathing rate (None when there is)."""
 
 
 @dataclass
 class Analysis:
-    """One method's pulse and heart rate for one trace."""
+    """One method's pulse, heart rate, quality and extras for one trace."""
 
     method: str
     fs: float
@@ -49,29 +98,14 @@ class Analysis:
     """How far to trust ``hr_bpm``: label and reasons (see :mod:`rppg.quality`)."""
     window_quality: list[Rating]
     """One rating per window of ``series``."""
-    beats: Beats | None = None
+    beats: Beats
     """The pulse's beats (systolic peaks, intervals, a quality each)."""
-    hrv: Hrv | None = None
+    hrv: Hrv
     """Heart-rate variability, or None values with the reason."""
     respiration_per_min: float | None = None
     """Breaths per minute, when the respiratory modulations agree."""
     respiration_reason: str | None = None
     """Why there is no breathing rate (None when there is)."""
-
-
-@dataclass
-class Pulse:
-    """A trace's pulse on a uniform time grid."""
-
-    method: Method
-    t_s: np.ndarray
-    """Uniform sample times (s), (M,)."""
-    fs: float
-    """Their rate (Hz)."""
-    flat: np.ndarray
-    """The projection, detrended, not band-passed (M,)."""
-    pulse: np.ndarray
-    """Band-passed to the heart-rate band (M,)."""
 
 
 def pulse_of(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> Pulse:
@@ -100,31 +134,67 @@ def pulse_of(trace: Trace, method: Method | str, cfg: Config, name: str = "") ->
     return Pulse(m, t_u, fs, flat, signal.bandpass(flat, fs, sig.band_hz, sig.filter_order))
 
 
-def analyse(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> Analysis:
-    """Pulse, heart rate (whole recording and sliding windows), quality, beats, HRV and
-    breathing of ``trace`` by ``method``."""
-    p = pulse_of(trace, method, cfg, name)
-    sig = cfg.signal
-    hr, snr, series = signal.recording_hr(p.pulse, p.fs, sig, t0_s=float(p.t_s[0]))
-    a = Analysis(p.method.name, p.fs, p.t_s, p.pulse, hr, snr, series, Rating("none"), [])
-    a.window_quality = quality.rate_windows(a, trace, cfg)
-    a.quality = quality.rate_recording(a, trace, cfg, needs_colour=p.method.colour)
-    beat_pulse = signal.bandpass(p.flat, p.fs, sig.beat_band_hz, sig.filter_order)
-    labels = [r.label for r in a.window_quality]
-    a.beats = detect_beats(beat_pulse, p.fs, float(p.t_s[0]), _rate_at(series, hr, sig.window_s),
-                           _label_at(series.t_s, labels, sig.window_s))  # fmt: skip
-    a.hrv = report_hrv(a.beats, series.t_s, labels, sig.window_s)
-    level = trace.rgb[p.method.weighting].mean(axis=1)  # NaN without a face: skipped there
-    swings = beat_amplitudes(beat_pulse * polarity(beat_pulse), p.fs, float(p.t_s[0]), a.beats.t_s)
-    a.respiration_per_min, a.respiration_reason, _ = respiration_rate(
-        trace.t_s, level, a.beats, swings, trace.centre
+def heart_rate(p: Pulse, sig: SignalConfig) -> HeartRate:
+    """The whole recording's rate and SNR and the windows' series (:func:`signal.recording_hr`)."""
+    return HeartRate(*signal.recording_hr(p.pulse, p.fs, sig, t0_s=float(p.t_s[0])))
+
+
+def rate_quality(hr: HeartRate, p: Pulse, trace: Trace, cfg: Config) -> tuple[Rating, list[Rating]]:
+    """(the recording's rating, one rating per window of ``hr.series``)."""
+    windows = quality.rate_windows(hr.series, trace, cfg)
+    overall = quality.rate_recording(
+        hr.hr_bpm, hr.snr_db, hr.series, windows, trace, cfg, needs_colour=p.method.colour
     )
-    return a
+    return overall, windows
+
+
+def extras(p: Pulse, hr: HeartRate, windows: list[Rating], trace: Trace, cfg: Config) -> Extras:
+    """Beats (on the pulse in the wider beat band), HRV over the good windows (``windows``:
+    their ratings) and the breathing rate."""
+    sig = cfg.signal
+    t0 = float(p.t_s[0])
+    beat_pulse = signal.bandpass(p.flat, p.fs, sig.beat_band_hz, sig.filter_order)
+    labels = [r.label for r in windows]
+    rate_at = _rate_at(hr.series, hr.hr_bpm, sig.window_s)
+    beats = detect_beats(beat_pulse, p.fs, t0, rate_at, _label_at(hr.series.t_s, labels, sig.window_s))
+    hrv = report_hrv(beats, hr.series.t_s, labels, sig.window_s)
+    level = trace.rgb[p.method.weighting].mean(axis=1)  # NaN without a face: skipped there
+    swings = beat_amplitudes(beat_pulse * polarity(beat_pulse), p.fs, t0, beats.t_s)
+    breaths, reason, _ = respiration_rate(trace.t_s, level, beats, swings, trace.centre)
+    return Extras(beats, hrv, breaths, reason)
+
+
+def analyse(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> Analysis:
+    """Every step on ``trace`` by ``method``: pulse, heart rate (whole recording and sliding
+    windows), quality, beats, HRV and breathing."""
+    p = pulse_of(trace, method, cfg, name)
+    hr = heart_rate(p, cfg.signal)
+    overall, windows = rate_quality(hr, p, trace, cfg)
+    more = extras(p, hr, windows, trace, cfg)
+    return Analysis(
+        p.method.name,
+        p.fs,
+        p.t_s,
+        p.pulse,
+        hr.hr_bpm,
+        hr.snr_db,
+        hr.series,
+        overall,
+        windows,
+        more.beats,
+        more.hrv,
+        more.respiration_per_min,
+        more.respiration_reason,
+    )
+
+
+FALLBACK_BPM = 70.0
+"""The expected rate where no window has one (a resting adult's): only spaces the beats."""
 
 
 def _rate_at(series: signal.HrSeries, whole_bpm: float | None, window_s: float):
     """Expected heart rate (bpm) at any time: the windows' rates at their centres."""
-    fallback = whole_bpm if whole_bpm is not None else 70.0
+    fallback = whole_bpm if whole_bpm is not None else FALLBACK_BPM
     rates = np.where(np.isfinite(series.hr_bpm), series.hr_bpm, fallback)
     centres = series.t_s - window_s / 2
     return lambda t: np.interp(t, centres, rates) if len(centres) else np.full(len(t), fallback)
@@ -138,12 +208,21 @@ def _label_at(window_t_s: np.ndarray, labels: list[str], window_s: float):
     return lambda t: [labels[int(np.argmin(np.abs(centres - x)))] for x in t]
 
 
-def extract_trace(source: FrameSource, cfg: Config, weightings: set[str]) -> Trace:
-    """Stream ``source`` through the face stage into a :class:`Trace` (source closed after)."""
-    with source, TraceBuilder.from_config(cfg, weightings) as builder:
-        for fc in builder.face.crops(source):
-            builder.add_crop(fc)
-        trace = builder.finish()
+def extract_trace(
+    source: FrameSource,
+    cfg: Config,
+    weightings: set[str],
+    on_sample: Callable[[FrameSample], None] | None = None,
+) -> Trace:
+    """Stream ``source`` through the face stage into a :class:`Trace` (source closed after);
+    ``on_sample`` sees each frame's sample as it goes (the report's mean pictures)."""
+    builder = TraceBuilder.from_config(cfg, weightings)
+    with source, FaceStage.from_config(cfg.face) as stage:
+        for fc in stage.crops(source):
+            sample = builder.push(fc)
+            if on_sample is not None:
+                on_sample(sample)
+        trace = builder.trace()
     if trace.frames == 0:
         raise RppgError(f"{source.name}: no frames could be decoded (empty or truncated video)")
     return trace
@@ -253,10 +332,12 @@ def process_video(
     method: str | None = None,
     config: Config | None = None,
     fps: float | None = None,
+    on_sample: Callable[[FrameSample], None] | None = None,
 ) -> ProcessResult:
     """Heart rate of the face in a video file, image folder or open frame source.
 
-    ``method`` overrides ``config.method``; ``fps`` overrides the file's frame rate.
+    ``method`` overrides ``config.method``; ``fps`` overrides the file's frame rate;
+    ``on_sample`` sees every frame's sample (see :func:`extract_trace`).
     Raises :class:`RppgError` for user errors (bad file, no face, too short).
     """
     cfg = config or Config()
@@ -264,7 +345,7 @@ def process_video(
     preload("scipy.linalg")  # the detrend's, needed once the frames are done
     start = time.perf_counter()
     source = video if isinstance(video, FrameSource) else open_source(video, fps=fps)
-    trace = extract_trace(source, cfg, {m.weighting})
+    trace = extract_trace(source, cfg, {m.weighting}, on_sample)
     analysis = analyse(trace, m, cfg, name=source.name)
     seconds = time.perf_counter() - start
     return ProcessResult(

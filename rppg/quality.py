@@ -3,8 +3,8 @@ reasons behind it, from what the chain knows about a window or a whole recording
 pulse's SNR, the share of frames with a face, how fast the face moved, whether the windows
 agree, and whether the video has colour at all.
 
-    windows = rate_windows(analysis, trace, cfg.quality)     # one Rating per window
-    overall = rate_recording(analysis, trace, windows, cfg)  # Rating(label, reasons)
+    windows = rate_windows(series, trace, cfg)            # one Rating per window of an HrSeries
+    overall = rate_recording(hr, snr, series, windows, trace, cfg)   # Rating(label, reasons)
 
 The thresholds live in :class:`rppg.config.QualityConfig`; they were calibrated on
 evaluation output (error against rating, see the README).
@@ -12,11 +12,14 @@ evaluation output (error against rating, see the README).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from rppg import signal
 from rppg.config import Config, QualityConfig
+from rppg.signal import HrSeries
 
 LABELS = ("good", "fair", "poor", "none")
 """Best first."""
@@ -84,10 +87,6 @@ def rate(e: Evidence, q: QualityConfig) -> Rating:
     return r
 
 
-def _frames_in(trace_t: np.ndarray, start: float, end: float) -> np.ndarray:
-    return (trace_t > start) & (trace_t <= end)
-
-
 def motion(trace, inside: np.ndarray) -> float:
     """Mean face speed (face sizes per second) over the frames ``inside``."""
     if trace.motion is None:
@@ -100,36 +99,43 @@ def motion(trace, inside: np.ndarray) -> float:
     return float(steps.sum() / max(t[-1] - t[0], 1e-9))
 
 
-def window_evidence(analysis, trace, window_s: float) -> list[Evidence]:
-    """The evidence of each window of ``analysis.series``; a window's spread is the median
-    absolute difference of its rate from the windows within one window length of it."""
-    s = analysis.series
+def window_evidence(
+    series: HrSeries, trace, window_s: float, which: Sequence[int] | None = None
+) -> list[Evidence]:
+    """The evidence of the windows ``which`` (default: all) of a heart-rate series. A
+    window's spread is the median absolute difference of its rate from the other windows'
+    within one window length of it: its neighbours on both sides offline, the readings
+    before it live (the only ones there are yet)."""
+    indices = range(len(series.t_s)) if which is None else which
     out = []
-    for t, hr, snr in zip(s.t_s, s.hr_bpm, s.snr_db, strict=True):
-        inside = _frames_in(trace.t_s, t - window_s, t)
-        near = np.abs(s.t_s - t) <= window_s
-        others = s.hr_bpm[near & (s.t_s != t) & np.isfinite(s.hr_bpm)]
+    for i in indices:
+        t, hr, snr = series.t_s[i], series.hr_bpm[i], series.snr_db[i]
+        inside = signal.within(trace.t_s, t - window_s, t)
+        near = np.abs(series.t_s - t) <= window_s
+        others = series.hr_bpm[near & (series.t_s != t) & np.isfinite(series.hr_bpm)]
         spread = float(np.median(np.abs(others - hr))) if len(others) and np.isfinite(hr) else np.nan
         share = float(trace.face[inside].mean()) if inside.any() else 0.0
         out.append(Evidence(hr, snr, share, motion(trace, inside), spread))
     return out
 
 
-def rate_windows(analysis, trace, cfg: Config) -> list[Rating]:
-    return [rate(e, cfg.quality) for e in window_evidence(analysis, trace, cfg.signal.window_s)]
+def rate_windows(series: HrSeries, trace, cfg: Config) -> list[Rating]:
+    """One rating per window of ``series``."""
+    return [rate(e, cfg.quality) for e in window_evidence(series, trace, cfg.signal.window_s)]
 
 
-def recording_evidence(analysis, trace) -> Evidence:
+def recording_evidence(
+    hr_bpm: float | None, snr_db: float | None, series: HrSeries, windows: list[Rating], trace
+) -> Evidence:
     """The whole recording's evidence; its spread is the median absolute difference of the
-    windows' rates from the whole recording's, its usable share that of its windows rated
-    good or fair (``analysis.window_quality``)."""
-    hr = np.nan if analysis.hr_bpm is None else analysis.hr_bpm
-    windows = analysis.series.hr_bpm[np.isfinite(analysis.series.hr_bpm)]
-    spread = float(np.median(np.abs(windows - hr))) if len(windows) > 1 and np.isfinite(hr) else np.nan
+    windows' rates from the whole recording's ``hr_bpm``, its usable share that of its
+    ``windows`` rated good or fair."""
+    hr = np.nan if hr_bpm is None else hr_bpm
+    rates = series.hr_bpm[np.isfinite(series.hr_bpm)]
+    spread = float(np.median(np.abs(rates - hr))) if len(rates) > 1 and np.isfinite(hr) else np.nan
     everything = np.ones(len(trace.t_s), bool)
-    snr = np.nan if analysis.snr_db is None else analysis.snr_db
-    labels = [r.label for r in analysis.window_quality]
-    usable = float(np.mean([label in ("good", "fair") for label in labels])) if labels else np.nan
+    snr = np.nan if snr_db is None else snr_db
+    usable = float(np.mean([r.label in ("good", "fair") for r in windows])) if windows else np.nan
     return Evidence(hr, snr, trace.face_ratio, motion(trace, everything), spread, usable)
 
 
@@ -147,9 +153,18 @@ def has_colour(trace) -> bool:
     return len(rgb) > 0 and float(np.ptp(rgb.mean(axis=0))) > GREY_LEVELS
 
 
-def rate_recording(analysis, trace, cfg: Config, needs_colour: bool = True) -> Rating:
-    """The whole recording's rating, with the reasons a user should hear first."""
-    r = rate(recording_evidence(analysis, trace), cfg.quality)
+def rate_recording(
+    hr_bpm: float | None,
+    snr_db: float | None,
+    series: HrSeries,
+    windows: list[Rating],
+    trace,
+    cfg: Config,
+    needs_colour: bool = True,
+) -> Rating:
+    """The whole recording's rating (``windows``: the ratings of ``series``' windows), with
+    the reasons a user should hear first."""
+    r = rate(recording_evidence(hr_bpm, snr_db, series, windows, trace), cfg.quality)
     duration = float(trace.t_s[-1] - trace.t_s[0]) if trace.frames > 1 else 0.0
     if duration < cfg.signal.window_s:
         r.worse("poor", f"short: {duration:.1f} s, less than one {cfg.signal.window_s:g} s window")

@@ -38,8 +38,7 @@ def truth_pulse(
     if wave is None:
         return None
     grid, uniform, fs = wave
-    pulse = signal.bandpass(signal.detrend(uniform, fs, sig.detrend_s), fs, sig.band_hz, sig.filter_order)
-    return grid, pulse, fs
+    return grid, signal.detrend_bandpass(uniform, fs, sig.band_hz, sig.filter_order, sig.detrend_s), fs
 
 
 def _uniform_wave(truth: GroundTruth, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -105,7 +104,7 @@ def reference_beats(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig)
         return None
     grid, uniform, fs = wave
     band = (sig.beat_band_hz[0], min(sig.beat_band_hz[1], 0.45 * fs))
-    pulse = signal.bandpass(signal.detrend(uniform, fs, sig.detrend_s), fs, band, sig.filter_order)
+    pulse = signal.detrend_bandpass(uniform, fs, band, sig.filter_order, sig.detrend_s)
     return detect_beats(pulse, fs, float(grid[0])).t_s
 
 

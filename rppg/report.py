@@ -16,8 +16,9 @@ import numpy as np
 from rppg.files import atomic_write, json_number, safe_name, write_csv, write_json
 
 if TYPE_CHECKING:
-    from rppg.evaluate import Report
+    from rppg.evaluate import Evaluation
     from rppg.pipeline import ProcessResult
+    from rppg.trace import FrameSample
 
 
 # --------------------------------------------------------------------------- figures
@@ -56,9 +57,50 @@ OUT_FILES = {
 """What ``rppg process --out DIR`` writes (``rppg process --help`` lists them)."""
 
 
-def write_process_outputs(result: ProcessResult, out: Path) -> None:
-    """All files of ``rppg process --out`` (see :data:`OUT_FILES`); units in every header."""
-    write_json(result.summary(), out / "summary.json")
+class MeanPictures:
+    """The mean face crop, region and mask of a recording, for ``mask.png`` and
+    ``mask_overlay.png``: fed each frame's sample as the chain makes it
+    (``process_video(..., on_sample=pictures.add)``), it keeps three running sums, never
+    the frames."""
+
+    EVERY = 8
+    """Every this many frames with a face go into the mean crop and region: a picture needs
+    no more, and the sums cost nothing per frame in between."""
+
+    def __init__(self) -> None:
+        self._sums: dict[str, np.ndarray] = {}
+        self._counts: dict[str, int] = {}
+        self._faces = 0
+
+    def add(self, sample: FrameSample) -> None:
+        fc = sample.face
+        if fc.found:
+            if self._faces % self.EVERY == 0:
+                self._accumulate("crop", fc.crop)
+                self._accumulate("region", fc.region)
+            self._faces += 1
+        if sample.mask is not None:
+            self._accumulate("mask", sample.mask)
+
+    def _accumulate(self, name: str, value: np.ndarray) -> None:
+        if name not in self._sums:
+            self._sums[name] = np.zeros(value.shape, np.float64)
+            self._counts[name] = 0
+        self._sums[name] += value
+        self._counts[name] += 1
+
+    def mean(self, name: str) -> np.ndarray | None:
+        """The mean ``crop`` (s, s, 3), ``region`` (s, s) or ``mask`` (s, s); None if none came."""
+        return self._sums[name] / self._counts[name] if name in self._sums else None
+
+
+def write_process_outputs(
+    result: ProcessResult, out: Path, summary: dict | None = None, pictures: MeanPictures | None = None
+) -> None:
+    """All files of ``rppg process --out`` (see :data:`OUT_FILES`); units in every header.
+    ``summary``: the result's summary if already made; ``pictures``: the mean crop, region
+    and mask, for the mask pictures (method mask)."""
+    write_json(summary if summary is not None else result.summary(), out / "summary.json")
     a, trace = result.analysis, result.trace
     s = a.series
     labels = [r.label for r in a.window_quality]
@@ -80,8 +122,9 @@ def write_process_outputs(result: ProcessResult, out: Path) -> None:
     )
     write_bids_physio(a.t_s, a.pulse, a.fs, out / Path(result.video).stem)
     save_figure(process_figure(result), out / "plot.png")
-    if trace.mean_mask is not None:
-        write_mask_images(trace.mean_mask, trace.mean_region, trace.mean_crop, out)
+    if pictures is not None and pictures.mean("mask") is not None:
+        crop = pictures.mean("crop").astype(np.uint8)
+        write_mask_images(pictures.mean("mask"), pictures.mean("region"), crop, out)
 
 
 def write_bids_physio(t_s: np.ndarray, pulse: np.ndarray, fs: float, stem: Path) -> tuple[Path, Path]:
@@ -193,7 +236,7 @@ METRIC_COLUMNS = ["method", "n", "mae", "rmse", "mape", "pearson_r", "snr_db"]
 ROW_FORMAT = ".4f"
 
 
-def write_evaluation(report: Report, out: Path) -> None:
+def write_evaluation(report: Evaluation, out: Path) -> None:
     """``per_video.csv``, ``per_window.csv``, ``metrics.csv``, a Bland-Altman plot per method
     and an HR-over-time plot per recording."""
     from dataclasses import asdict
@@ -215,7 +258,7 @@ def write_evaluation(report: Report, out: Path) -> None:
             plot_hr_over_time(r, folder / f"hr_{safe_name(r.name)}.png")
 
 
-def bland_altman_figure(report: Report, method: str):
+def bland_altman_figure(report: Evaluation, method: str):
     """Differences against means of true and predicted rates, with the bias and the 95%
     limits of agreement labelled on the lines; the legend beside the axes."""
     ok = [r for r in report.rows if r.method == method and r.status == "ok"]
@@ -249,7 +292,7 @@ def bland_altman_figure(report: Report, method: str):
     return fig
 
 
-def plot_bland_altman(report: Report, method: str, path: Path) -> None:
+def plot_bland_altman(report: Evaluation, method: str, path: Path) -> None:
     save_figure(bland_altman_figure(report, method), path)
 
 
@@ -271,7 +314,7 @@ def plot_hr_over_time(result, path: Path) -> None:
     save_figure(hr_over_time_figure(result), path)
 
 
-def metrics_rows(report: Report) -> list[dict]:
+def metrics_rows(report: Evaluation) -> list[dict]:
     """metrics.csv rows as JSON-ready dicts (NaN -> None)."""
     return [
         {k: (json_number(v, None) if isinstance(v, float) else v) for k, v in m.items()}
@@ -279,7 +322,7 @@ def metrics_rows(report: Report) -> list[dict]:
     ]
 
 
-def format_table(report: Report) -> str:
+def format_table(report: Evaluation) -> str:
     """The metrics as a Markdown table, value ± standard error."""
 
     def pm(m: dict, key: str, digits: int = 2) -> str:

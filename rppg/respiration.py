@@ -33,7 +33,7 @@ def breathing_peak(t_s: np.ndarray, x: np.ndarray) -> float | None:
         return None
     grid, uniform = signal.resample_uniform(t_s[ok], x[ok], SERIES_FS)
     band = (BAND_PER_MIN[0] / 60, BAND_PER_MIN[1] / 60)
-    filtered = signal.bandpass(signal.detrend(uniform, SERIES_FS, 30.0), SERIES_FS, band, 2)
+    filtered = signal.detrend_bandpass(uniform, SERIES_FS, band, 2, detrend_s=30.0)
     f = signal.peak_frequency(signal.spectrum(filtered, SERIES_FS, 0.001), band)
     return None if f is None else 60.0 * f
 

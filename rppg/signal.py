@@ -132,6 +132,14 @@ def bandpass(
     return out[pad : pad + n]
 
 
+def detrend_bandpass(
+    x: np.ndarray, fs: float, band_hz: tuple[float, float], order: int, detrend_s: float
+) -> np.ndarray:
+    """The filter chain of a raw wave (a contact PPG, a breathing series): slow trends
+    slower than ``detrend_s`` removed (:func:`detrend`), then the zero-phase band-pass."""
+    return bandpass(detrend(x, fs, detrend_s), fs, band_hz, order)
+
+
 def normalize_by_moving_mean(rgb: np.ndarray, fs: float, window_s: float) -> np.ndarray:
     """Divide each channel by its centred moving average: relative colour change, (N, 3)."""
     n = max(1, int(round(window_s * fs)))
@@ -356,10 +364,14 @@ def _refine(spec: Spectrum, k: int, idx: np.ndarray) -> float:
     f, p = spec.freqs_hz, spec.power
     if k in (idx[0], idx[-1]):
         return float(f[k])
-    a, b, c = p[k - 1], p[k], p[k + 1]
+    return float(f[k] + parabolic_offset(p[k - 1], p[k], p[k + 1]) * (f[1] - f[0]))
+
+
+def parabolic_offset(a: float, b: float, c: float) -> float:
+    """Where the vertex of the parabola through (-1, a), (0, b), (1, c) lies, in samples from
+    the middle one (within half a sample): a peak's sub-sample position."""
     denom = a - 2 * b + c
-    shift = 0.5 * (a - c) / denom if denom != 0 else 0.0
-    return float(f[k] + np.clip(shift, -0.5, 0.5) * (f[1] - f[0]))
+    return float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5)) if denom != 0 else 0.0
 
 
 def subharmonic(
@@ -437,6 +449,12 @@ def window_ends(n: int, fs: float, window_s: float, hop_s: float) -> np.ndarray:
     wlen = min(n, int(round(window_s * fs)))
     hop = max(1, int(round(hop_s * fs)))
     return np.arange(wlen, n + 1, hop) if wlen > 0 else np.empty(0, int)
+
+
+def within(t_s: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
+    """Which of the times ``t_s`` (N,) lie in the window (start, end] (s), bool (N,): a
+    window ending at t covers (t - window_s, t]."""
+    return (t_s > start_s) & (t_s <= end_s)
 
 
 def windowed_hr(

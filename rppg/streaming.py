@@ -4,10 +4,12 @@
     for frame in source:
         reading = est.push(frame)    # LiveReading(t_s, hr_bpm or None while measuring, snr_db, fps)
 
-The estimator keeps the last ``window_s + margin`` seconds of colour samples; once per
-``hop_s`` of video time it runs the offline pulse extraction (:func:`rppg.pipeline.pulse_of`)
-on that buffer and reads the heart rate of the window ending at the newest frame, by the
-same windowed estimator as offline (:func:`rppg.signal.windowed_hr`).
+The estimator composes the face stage (one frame at a time) and a trace builder that keeps
+the last ``window_s + margin`` seconds of colour samples; once per ``hop_s`` of video time it
+runs the offline pulse extraction (:func:`rppg.pipeline.pulse_of`) on that buffer, reads the
+heart rate of the window ending at the newest frame by the same windowed estimator as
+offline (:func:`rppg.signal.windowed_hr`), and rates it with the same evidence
+(:func:`rppg.quality.window_evidence`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from rppg import quality, signal
 from rppg.config import Config
+from rppg.crops import FaceStage
 from rppg.errors import RppgError
 from rppg.io.frames import Frame
 from rppg.methods import METHODS, Method
@@ -55,7 +58,8 @@ class LiveReading:
 class StreamingEstimator:
     """Push frames one by one; get the current heart rate. ``reset()`` starts over."""
 
-    def __init__(self, builder: TraceBuilder, method: Method, cfg: Config) -> None:
+    def __init__(self, face: FaceStage, builder: TraceBuilder, method: Method, cfg: Config) -> None:
+        self.face = face
         self.builder = builder
         self.method = method
         self.cfg = cfg
@@ -66,21 +70,22 @@ class StreamingEstimator:
         m = METHODS.get(method or cfg.method)
         history = cfg.signal.window_s + MARGIN_S
         builder = TraceBuilder.from_config(cfg, {m.weighting}, live=True, history_s=history)
-        return cls(builder, m, cfg)
+        return cls(FaceStage.from_config(cfg.face), builder, m, cfg)
 
     def reset(self) -> None:
+        self.face.reset()
         self.builder.reset()
         self._times: deque[float] = deque()
         self._next_update: float | None = None
         self._hr: float | None = None
         self._snr: float | None = None
         self._quality = Rating("none", ["measuring"])
-        self._recent: deque[tuple[float, float]] = deque()  # (t, hr) of past readings
+        self._recent: deque[tuple[float, float, float]] = deque()  # (t, hr, snr) of past readings
         self._pulse = np.empty(0)
         self._t0: float | None = None
 
     def push(self, frame: Frame) -> LiveReading:
-        sample = self.builder.add(frame)
+        sample = self.builder.push(self.face.push(frame))
         t = frame.t_s
         self._t0 = t if self._t0 is None else self._t0
         self._times.append(t)
@@ -88,6 +93,8 @@ class StreamingEstimator:
             self._times.popleft()
         updated = False
         sig = self.cfg.signal
+        # The first reading comes once a whole window is in, give or take half a frame: frame
+        # times are quantised, and 10 s of a 30 fps video ends at 9.983 s.
         if t - self._t0 >= sig.window_s - 0.5 / max(self._fps(), 1.0):
             if self._next_update is None or t >= self._next_update - 1e-6:
                 self._update(t)
@@ -101,7 +108,7 @@ class StreamingEstimator:
         return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
 
     def _update(self, t: float) -> None:
-        trace = self.builder.finish()
+        trace = self.builder.trace()
         try:
             p = pulse_of(trace, self.method, self.cfg, name="live")
         except RppgError as exc:  # no face in the buffer yet, or too little of it
@@ -110,28 +117,24 @@ class StreamingEstimator:
             return
         sig = self.cfg.signal
         last = signal.windowed_hr(p.pulse, p.fs, sig, float(p.t_s[0]), ends=[len(p.pulse)])
-        self._hr = None if np.isnan(last.hr_bpm[0]) else float(last.hr_bpm[0])
-        self._snr = None if np.isnan(last.snr_db[0]) else float(last.snr_db[0])
+        hr, snr = float(last.hr_bpm[0]), float(last.snr_db[0])
+        self._hr = None if np.isnan(hr) else hr
+        self._snr = None if np.isnan(snr) else snr
         self._pulse = p.pulse[-int(round(sig.window_s * p.fs)) :]
-        self._quality = self._rate(trace, t)
+        self._quality = self._rate(trace, t, hr, snr)
 
-    def _rate(self, trace, t: float) -> Rating:
-        """The last window's rating, as offline; its spread is against the readings of the
-        last window length."""
+    def _rate(self, trace, t: float, hr: float, snr: float) -> Rating:
+        """The last window's rating by the offline evidence: its neighbours are the readings
+        of the last window length (those before it: the later ones do not exist yet)."""
         window = self.cfg.signal.window_s
         while self._recent and self._recent[0][0] < t - window:
             self._recent.popleft()
-        hr = np.nan if self._hr is None else self._hr
-        others = np.array([h for _, h in self._recent])
-        spread = float(np.median(np.abs(others - hr))) if len(others) and np.isfinite(hr) else np.nan
+        rows = np.array([*self._recent, (t, hr, snr)], dtype=float)  # (K, 3): t, hr, snr
         if np.isfinite(hr):
-            self._recent.append((t, hr))
-        inside = trace.t_s > t - window
-        snr = np.nan if self._snr is None else self._snr
-        evidence = quality.Evidence(
-            hr, snr, float(trace.face[inside].mean()), quality.motion(trace, inside), spread
-        )
+            self._recent.append((t, hr, snr))
+        series = signal.HrSeries(rows[:, 0], rows[:, 1], rows[:, 2])
+        evidence = quality.window_evidence(series, trace, window, which=[len(rows) - 1])[0]
         return quality.rate(evidence, self.cfg.quality)
 
     def close(self) -> None:
-        self.builder.close()
+        self.face.close()

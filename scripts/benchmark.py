@@ -151,8 +151,8 @@ def stages_probe(video: str, limit: int = 900) -> dict:
         face = time.perf_counter() - t
     t = time.perf_counter()
     for fc in crops:
-        builder.add_crop(fc)
-    trace = builder.finish()
+        builder.push(fc)
+    trace = builder.trace()
     trace_s = time.perf_counter() - t
     t = time.perf_counter()
     analyse(trace, "mask", cfg)

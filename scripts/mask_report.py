@@ -101,7 +101,7 @@ def area_weights(rec: Recording, nets: dict[str, MaskNet], cfg: Config, every: i
     counts, masks = dict.fromkeys(AREAS, 0), {n: [] for n in nets}
     with open_source(rec.video) as source, FaceStage.from_config(cfg.face) as stage:
         for frame in source:
-            fc = stage(frame)
+            fc = stage.push(frame)
             if frame.index % every or not fc.found or stage.points is None:
                 continue
             areas = area_maps(stage.points, fc.rect, size)

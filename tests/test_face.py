@@ -52,11 +52,11 @@ def test_tracker_detects_every_k_frames_and_reports_loss(scene):
 
     cfg = FaceConfig(detect_every=5, hold_s=0.2)
     tracker = FaceTracker(Counting(), cfg)
-    boxes = [tracker.update(image, i / 30) for i in range(10)]
+    boxes = [tracker.push(image, i / 30) for i in range(10)]
     assert all(b is not None for b in boxes)
     assert len(calls) == 2  # frames 0 and 5
     blank = np.zeros_like(image)
-    lost = [tracker.update(blank, 10 / 30 + i / 30) for i in range(12)]
+    lost = [tracker.push(blank, 10 / 30 + i / 30) for i in range(12)]
     assert lost[0] is not None  # held for hold_s
     assert lost[-1] is None  # then reported lost
     tracker.reset()
@@ -97,7 +97,7 @@ def region_skin_share(region: str) -> tuple[float, float]:
 
     renderer = Renderer(SynthSpec(noise_std=1.0, seed=2))
     with FaceStage(FaceConfig(region=region)) as stage:
-        fc = stage(Frame(0, 0.0, renderer.frame(0.0)))
+        fc = stage.push(Frame(0, 0.0, renderer.frame(0.0)))
     x0, y0, x1, y1 = fc.rect
     size = fc.region.shape[0]
     skin = cv2.resize(renderer.skin_map(0.0)[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)

@@ -64,7 +64,7 @@ def reading(image, hr, pulse_len=150, face_cfg=None, mask=None):
     from rppg.crops import FaceStage
 
     with FaceStage.from_config(face_cfg or FaceConfig()) as stage:
-        fc = stage(Frame(0, 12.0, image))
+        fc = stage.push(Frame(0, 12.0, image))
     t = np.arange(pulse_len) / 30
     sample = FrameSample(fc, mask=mask)
     rating = Rating("good" if hr else "none")

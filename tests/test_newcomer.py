@@ -158,10 +158,10 @@ def test_mask_figure_has_a_colour_bar():
 
 
 def test_one_recording_shows_no_standard_errors():
-    from rppg.evaluate import Report, Row
+    from rppg.evaluate import Evaluation, Row
     from rppg.metrics import hr_metrics
     from rppg.report import format_table
 
     m = {"method": "pos"} | hr_metrics([70.0], [71.0], [2.0])
-    table = format_table(Report([Row("a", "pos", 70.0, 71.0, 1.0, 2.0)], [m], []))
+    table = format_table(Evaluation([Row("a", "pos", 70.0, 71.0, 1.0, 2.0)], [m], []))
     assert "±" not in table and "1.00" in table
