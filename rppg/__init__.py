@@ -11,15 +11,16 @@ from rppg.runtime import configure_process
 
 configure_process()  # before numpy, cv2 or mediapipe load, start threads or log
 
-__all__ = ["Config", "ProcessResult", "RppgError", "load_config", "process_video"]
+__all__ = ["Config", "ProcessResult", "RppgError", "StreamingEstimator", "load_config", "process_video"]
 __version__ = "0.2.0"
 
 _HOMES = {
     "Config": "rppg.config",
     "load_config": "rppg.config",
     "RppgError": "rppg.errors",
-    "ProcessResult": "rppg.pipeline",
-    "process_video": "rppg.pipeline",
+    "ProcessResult": "rppg.chain.pipeline",
+    "process_video": "rppg.chain.pipeline",
+    "StreamingEstimator": "rppg.chain.streaming",
 }
 
 

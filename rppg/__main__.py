@@ -1,5 +1,5 @@
 """``python -m rppg`` runs the ``rppg`` command."""
 
-from rppg.cli import run
+from rppg.apps.cli import run
 
 run()

@@ -111,9 +111,9 @@ def live_probe(video: str, method: str, limit: int = 900) -> dict:
     decoded beforehand; the first 10 s (warm-up) left out."""
     import numpy as np
 
+    from rppg.chain.streaming import StreamingEstimator
     from rppg.config import Config
     from rppg.io import VideoFileSource
-    from rppg.streaming import StreamingEstimator
 
     cfg = Config()
     cfg.method = method
@@ -133,11 +133,11 @@ def live_probe(video: str, method: str, limit: int = 900) -> dict:
 def stages_probe(video: str, limit: int = 900) -> dict:
     """Time per frame (ms) of each offline stage, one after another on one thread: decode,
     face stage (mesh fits and region), trace (region mean and mask), signal analysis."""
+    from rppg.chain.pipeline import analyse
+    from rppg.chain.trace import TraceBuilder
     from rppg.config import Config
-    from rppg.crops import FaceStage
+    from rppg.face.stage import FaceStage
     from rppg.io import VideoFileSource
-    from rppg.pipeline import analyse
-    from rppg.trace import TraceBuilder
 
     cfg = Config()
     with VideoFileSource(video) as src:

@@ -32,9 +32,24 @@ MODES = {
     "Dask LocalCluster (--cluster local --workers 2)": ["--cluster", "local", "--workers", "2"],
 }
 
-CLUSTER_PACKAGES = ["dask", "distributed", "click", "cloudpickle", "importlib_metadata", "lazy-importer",
-                    "locket", "msgpack", "partd", "psutil", "sortedcontainers", "tblib", "toolz", "tornado",
-                    "zict", "zipp"]  # fmt: skip
+CLUSTER_PACKAGES = [
+    "dask",
+    "distributed",
+    "click",
+    "cloudpickle",
+    "importlib_metadata",
+    "lazy-importer",
+    "locket",
+    "msgpack",
+    "partd",
+    "psutil",
+    "sortedcontainers",
+    "tblib",
+    "toolz",
+    "tornado",
+    "zict",
+    "zipp",
+]
 """What ``pip install 'rppg[cluster]'`` added to the pinned environment (pip's own list)."""
 
 
@@ -114,8 +129,20 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as out:
         for mode, flags in MODES.items():
-            command = [sys.executable, "-m", "rppg", "evaluate", "--dataset", "ubfc", "--root", str(root),
-                       "--out", f"{out}/{len(results)}", "--no-cache", *flags]  # fmt: skip
+            command = [
+                sys.executable,
+                "-m",
+                "rppg",
+                "evaluate",
+                "--dataset",
+                "ubfc",
+                "--root",
+                str(root),
+                "--out",
+                f"{out}/{len(results)}",
+                "--no-cache",
+                *flags,
+            ]
             results[mode] = measure(command)
             r = results[mode]
             print(f"{mode}: {r['wall_s']:.1f} s, {r['peak_mb']:.0f} MB", file=sys.stderr)
@@ -126,8 +153,10 @@ def main() -> None:
     for mode, r in results.items():
         failed = "" if r["rc"] == 0 else f" (exit {r['rc']}: {r['stderr']})"
         print(f"| {mode} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} |{failed}")
-    print(f"\nLocalCluster, 2 workers: import {start['import_s']:.2f} s, up {start['up_s']:.2f} s, "
-          f"closed {start['closed_s']:.2f} s (from the start of the script)")  # fmt: skip
+    print(
+        f"\nLocalCluster, 2 workers: import {start['import_s']:.2f} s, up {start['up_s']:.2f} s, "
+        f"closed {start['closed_s']:.2f} s (from the start of the script)"
+    )
     print(f"rppg[cluster] adds {len(CLUSTER_PACKAGES)} distributions, {size_mb:.0f} MB installed")
     if args.json:
         print(json.dumps({"modes": results, "cluster_start": start, "installed_mb": size_mb}))

@@ -5,7 +5,7 @@ python scripts/evaluate.py --dataset ubfc --root /data/UBFC/DATASET_2 --methods 
 
 import sys
 
-from rppg.cli import main
+from rppg.apps.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["evaluate", *sys.argv[1:]]))

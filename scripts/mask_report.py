@@ -26,11 +26,11 @@ import cv2
 import numpy as np
 
 from rppg.config import Config
-from rppg.crops import FaceStage
 from rppg.errors import RppgError
+from rppg.face.landmarks import area_maps
+from rppg.face.stage import FaceStage
 from rppg.io import Recording, load_dataset, open_source
-from rppg.landmarks import area_maps
-from rppg.model import MaskNet, load_mask_model, masked_rgb
+from rppg.mask.net import MaskNet, load_mask_model, masked_rgb
 from rppg.synth.spec import SynthSpec, mixed_specs
 
 MIN_HALF_S = 5.5
@@ -62,7 +62,7 @@ def real_recordings(data: Path) -> list[tuple[Recording, bool]]:
 
 
 def crop_set(rec: Recording, labelled: bool, cfg: Config, cache: Path):
-    from rppg.train import load_crops
+    from rppg.apps.train_data import load_crops
 
     return load_crops(rec, cfg, cache, labelled=labelled)
 
@@ -72,8 +72,8 @@ def crop_set(rec: Recording, labelled: bool, cfg: Config, cache: Path):
 
 def score(crops, net: MaskNet | None, cfg: Config) -> dict:
     """Heart rate, error where labelled, and SNR of one crop set through the chain."""
-    from rppg.pipeline import analyse
-    from rppg.train import validation_traces
+    from rppg.apps.train import validation_traces
+    from rppg.chain.pipeline import analyse
 
     trace = validation_traces(net, [crops], cfg)[0]
     a = analyse(trace, "pos" if net is None else "mask", cfg, crops.name)
@@ -84,7 +84,7 @@ def score(crops, net: MaskNet | None, cfg: Config) -> dict:
 def adapt(crops, cfg: Config, out: Path, init: str) -> MaskNet:
     """Weights adapted without labels to ``crops`` (validated on the same frames: nothing of
     the part scored later is seen)."""
-    from rppg.train import fit
+    from rppg.apps.train import fit
 
     unlabelled = replace(crops, pulse=None, hr_true_bpm=None)
     seconds = float(np.ptp(crops.t_s))
@@ -186,8 +186,8 @@ def real_section(data: Path, nets: dict, cfg: Config, out: Path, do_adapt: bool)
 
 
 def synthetic_section(n: int, nets: dict, cfg: Config, out: Path) -> dict:
+    from rppg.apps.train_data import load_crops
     from rppg.synth.layouts import write_dataset
-    from rppg.train import load_crops
 
     root = out / f"synthetic_{n}"
     if not root.exists():
@@ -210,13 +210,14 @@ def synthetic_section(n: int, nets: dict, cfg: Config, out: Path) -> dict:
 
 def write_figure(figures: dict[str, dict[str, np.ndarray]], path: Path) -> None:
     """Mean masks: one row per mask, one column per clip."""
-    from rppg.report import new_figure, save_figure
+    from rppg.apps.report import new_figure, save_figure
 
     rows, clips = list(figures), list(next(iter(figures.values()), {}))
     if not clips:
         return
-    fig, axes = new_figure(rows=len(rows), cols=len(clips), size=(1.8 * len(clips) + 1.5, 2.0 * len(rows)),
-                           squeeze=False)  # fmt: skip
+    fig, axes = new_figure(
+        rows=len(rows), cols=len(clips), size=(1.8 * len(clips) + 1.5, 2.0 * len(rows)), squeeze=False
+    )
     for i, mask_name in enumerate(rows):
         for j, clip in enumerate(clips):
             im = axes[i, j].imshow(figures[mask_name][clip], vmin=0, vmax=1, cmap="magma")

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from rppg.apps.evaluate import evaluate
+from rppg.apps.report import new_figure, save_figure
+from rppg.chain.pipeline import process_video
+from rppg.chain.quality import LABELS
 from rppg.config import load_config
-from rppg.evaluate import evaluate
-from rppg.pipeline import process_video
-from rppg.quality import LABELS
-from rppg.report import new_figure, save_figure
 from rppg.synth.layouts import write_dataset
 from rppg.synth.spec import mixed_specs
 

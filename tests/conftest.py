@@ -102,8 +102,8 @@ def batch_set(tmp_path_factory, make_batch_set) -> Path:
 @pytest.fixture(scope="session")
 def batch_serial_rows(batch_set, rows_table):
     """The per-recording rows of ``batch_set`` evaluated serially (POS), as a table."""
+    from rppg.apps.evaluate import evaluate_recordings
     from rppg.config import Config
-    from rppg.evaluate import evaluate_recordings
     from rppg.io import load_dataset
 
     return rows_table(evaluate_recordings(load_dataset("ubfc", batch_set), ["pos"], Config()))
@@ -115,8 +115,23 @@ def evaluate_command():
     UBFC-layout set) for tests that run it as a separate, interruptible process."""
 
     def command(root: Path, out: Path, cache: Path, *extra: str) -> list[str]:
-        return [sys.executable, "-m", "rppg", "evaluate", "--dataset", "ubfc", "--root", str(root),
-                "--methods", "pos", "--out", str(out), "--cache", str(cache), *extra]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "rppg",
+            "evaluate",
+            "--dataset",
+            "ubfc",
+            "--root",
+            str(root),
+            "--methods",
+            "pos",
+            "--out",
+            str(out),
+            "--cache",
+            str(cache),
+            *extra,
+        ]
 
     return command
 
@@ -129,8 +144,9 @@ def interrupt_when_started():
     Ctrl-C to exit)."""
 
     def interrupt(command: list[str], started: Path, timeout_s: float = 120.0):
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
         deadline = time.monotonic() + timeout_s
         while not list(started.parent.glob(started.name)):
             assert proc.poll() is None, f"finished before any work was seen: {proc.communicate()}"

@@ -7,8 +7,8 @@ import sys
 
 import pandas as pd
 
+from rppg.apps.evaluate import evaluate_recordings, trace_key
 from rppg.config import Config
-from rppg.evaluate import evaluate_recordings, trace_key
 from rppg.io import load_dataset
 from tests.killer_recording import KillerRecording
 
@@ -98,9 +98,10 @@ def test_a_resumed_run_evaluates_only_the_missing_never_stale_rows(
 
 
 def test_cluster_without_dask_is_a_one_line_error(batch_set, tmp_path):
-    blocked = "import sys; sys.modules['distributed'] = None; from rppg.cli import run; run()"
+    blocked = "import sys; sys.modules['distributed'] = None; from rppg.apps.cli import run; run()"
     args = ["evaluate", "--dataset", "ubfc", "--root", batch_set, "--out", tmp_path, "--cluster", "local"]
     run = subprocess.run([sys.executable, "-c", blocked, *map(str, args)], capture_output=True, text=True)
     assert run.returncode == 2
-    assert run.stderr.strip().splitlines() == ["rppg: error: --cluster needs dask.distributed: "
-                                               "pip install 'rppg[cluster]'"]  # fmt: skip
+    assert run.stderr.strip().splitlines() == [
+        "rppg: error: --cluster needs dask.distributed: pip install 'rppg[cluster]'"
+    ]

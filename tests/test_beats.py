@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rppg.beats import detect_beats, match_beats, refine_peak
-from rppg.hrv import MIN_SPAN_S, good_stretch, hrv_values, report_hrv
-from rppg.pipeline import process_video
+from rppg.chain.pipeline import process_video
+from rppg.signal.beats import detect_beats, match_beats, refine_peak
+from rppg.signal.hrv import good_stretch, hrv_values, report_hrv
 from rppg.synth.layouts import write_recording
 from rppg.synth.scene import PulseModel
 from rppg.synth.spec import SynthSpec
@@ -54,7 +54,7 @@ def test_hrv_is_null_with_a_reason_unless_a_long_good_stretch():
     ends = np.arange(10.0, 81.0)  # 10 s windows ending every second, 0-80 s
     labels = ["good"] * 40 + ["poor"] * 5 + ["good"] * 26
     assert good_stretch(ends, labels, 10.0) == (0.0, 49.0)
-    from rppg.beats import Beats
+    from rppg.signal.beats import Beats
 
     t = np.arange(0.5, 80, 0.8)
     beats = Beats(
@@ -66,7 +66,6 @@ def test_hrv_is_null_with_a_reason_unless_a_long_good_stretch():
     )
     full = report_hrv(beats, ends, ["good"] * len(ends), 10.0)
     assert full.quality == "good" and full.rmssd_ms == pytest.approx(0.0) and full.reason is None
-    assert MIN_SPAN_S == 60
 
 
 @pytest.fixture(scope="module")
@@ -74,28 +73,51 @@ def known_beats(tmp_path_factory):
     """Two 60 s synthetic recordings with known beats (RMSSD ~25 and ~65 ms) and breathing."""
     out = []
     for seed, rmssd, resp in ((1, 20, 8), (3, 80, 24)):
-        spec = SynthSpec(hr_bpm=70, duration_s=60, width=320, height=240, seed=seed, rmssd_ms=rmssd,
-                         resp_rate_bpm=resp, noise_std=3)  # fmt: skip
+        spec = SynthSpec(
+            hr_bpm=70,
+            duration_s=60,
+            width=320,
+            height=240,
+            seed=seed,
+            rmssd_ms=rmssd,
+            resp_rate_bpm=resp,
+            noise_std=3,
+        )
         video = write_recording(spec, tmp_path_factory.mktemp(f"beats{seed}"), "generic")
         out.append((spec, process_video(video)))
     return out
 
 
-def test_beats_and_rmssd_of_known_recordings(known_beats):
-    # Issue targets: IBI MAE <= 15 ms, median RMSSD error <= 10 ms (measured ~12 and ~16 ms on
-    # five recordings, README). Guarded here at what is reached; OpenCV 4.14's MJPG round trip
-    # keeps less chroma than 4.11, which costs a few extra beats (count ratio 1.057 measured).
-    errors = []
+def test_beats_of_known_recordings(known_beats):
+    # Issue targets: IBI MAE <= 15 ms; OpenCV 4.14's MJPG round trip keeps less chroma than
+    # 4.11, which costs a few extra beats (count ratio 1.057 measured).
     for spec, result in known_beats:
         truth = PulseModel(spec).beat_times()
-        b = result.analysis.beats
-        m = match_beats(b.t_s, truth)
+        m = match_beats(result.analysis.beats.t_s, truth)
         assert m["matched"] > 0.95 and m["ibi_mae_ms"] <= 15.0 and m["count_ratio"] < 1.08
-        ours = hrv_values(np.where(b.accepted, b.ibi_ms, np.nan))["rmssd_ms"]
-        errors.append(abs(ours - hrv_values(np.diff(truth) * 1000)["rmssd_ms"]))
-    # RMSSD: the ~25 ms recording is over-estimated by beat-time jitter (28 ms measured), the
-    # ~65 ms one is close (3 ms); five recordings give a median of 4 ms (README).
-    assert errors[0] <= 32.0 and errors[1] <= 10.0
+
+
+@pytest.mark.parametrize(
+    "which",
+    [
+        pytest.param(
+            0,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue target 10 ms missed: 28 ms measured, beat-time jitter inflates a ~25 ms RMSSD",
+            ),
+        ),
+        1,
+    ],
+)
+def test_rmssd_of_known_recordings_within_10_ms(known_beats, which):
+    # The issue's target, per recording: RMSSD within 10 ms of the truth's. The ~65 ms one is
+    # close (3 ms); the ~25 ms one is over-estimated by beat-time jitter (README).
+    spec, result = known_beats[which]
+    truth = PulseModel(spec).beat_times()
+    b = result.analysis.beats
+    ours = hrv_values(np.where(b.accepted, b.ibi_ms, np.nan))["rmssd_ms"]
+    assert abs(ours - hrv_values(np.diff(truth) * 1000)["rmssd_ms"]) <= 10.0
 
 
 def test_breathing_rate_when_the_estimates_agree(known_beats):
@@ -106,9 +128,9 @@ def test_breathing_rate_when_the_estimates_agree(known_beats):
 
 
 def test_real_clip_beats_match_the_oximeter():
+    from rppg.chain.reference import reference_beats
     from rppg.config import Config
     from rppg.io import load_dataset
-    from rppg.reference import reference_beats
 
     folder = shared_or_skip("physrecorder_v01")
     rec = load_dataset("physrecorder", folder.parent)[0]
@@ -116,14 +138,26 @@ def test_real_clip_beats_match_the_oximeter():
     truth = reference_beats(rec.truth(), 0, 20.1, Config().signal)
     assert len(truth) == 24  # the data README: 24 beats, 765-895 ms apart
     m = match_beats(result.analysis.beats.t_s, truth)
-    # Targets: >= 85% matched within 100 ms, IBI MAE <= 35 ms, <= 1.2x the beats. The IBI MAE
-    # reached is 48 ms with the shipped mask (README); guarded here.
-    assert m["matched"] >= 0.85 and m["count_ratio"] <= 1.2 and m["ibi_mae_ms"] <= 50
+    # Targets: >= 85% matched within 100 ms, <= 1.2x the beats (met); IBI MAE <= 35 ms: below.
+    assert m["matched"] >= 0.85 and m["count_ratio"] <= 1.2
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue target 35 ms missed: 48 ms measured with the shipped mask (README)"
+)
+def test_real_clip_beat_intervals_within_35_ms():
+    from rppg.chain.reference import reference_beats
+    from rppg.config import Config
+    from rppg.io import load_dataset
+
+    rec = load_dataset("physrecorder", shared_or_skip("physrecorder_v01").parent)[0]
+    truth = reference_beats(rec.truth(), 0, 20.1, Config().signal)
+    assert match_beats(process_video(rec.frames()).analysis.beats.t_s, truth)["ibi_mae_ms"] <= 35
 
 
 def test_exports_other_tools_read(short_video, tmp_path):
     result = process_video(short_video, method="pos")
-    from rppg.report import write_process_outputs
+    from rppg.apps.report import write_process_outputs
 
     write_process_outputs(result, tmp_path)
     sidecar = json.loads((tmp_path / f"{short_video.stem}_physio.json").read_text())
@@ -151,12 +185,15 @@ def test_batch_process_keeps_going_past_a_broken_video(short_video, tmp_path):
     (folder / "b.avi").write_text("not a video\n" * 50)
     (folder / "c.avi").write_bytes(short_video.read_bytes())
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "rppg", "process", folder, "--out", out, "--method", "pos",
-                          "--workers", "2"], capture_output=True, text=True)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "rppg", "process", folder, "--out", out, "--method", "pos", "--workers", "2"],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert "1 of 3 videos failed" in run.stderr
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == ["video", "hr_bpm", "snr_db", "quality", "status"]
+    assert list(summary.columns) == ["video", "hr_bpm", "snr_db", "quality", "status", "warnings"]
     assert list(summary["status"].str.startswith("error")) == [False, True, False]
     assert "not a readable video" in summary["status"][1]
     assert summary["hr_bpm"][0] == pytest.approx(80, abs=2)

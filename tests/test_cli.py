@@ -3,13 +3,13 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import cv2
 import pytest
 
 from rppg.synth.layouts import write_video
 from rppg.synth.spec import SynthSpec
+from tests.conftest import REPO
 
 
 def test_process_json_and_out_files(cli, short_video, tmp_path):
@@ -66,9 +66,17 @@ def bad_inputs(tmp_path, short_video, no_face_video):
 
 @pytest.mark.parametrize(
     "case",
-    ["missing", "text as mp4", "empty", "truncated", "no face", "unknown method", "unwritable out",
-     "unknown flag"],
-)  # fmt: skip
+    [
+        "missing",
+        "text as mp4",
+        "empty",
+        "truncated",
+        "no face",
+        "unknown method",
+        "unwritable out",
+        "unknown flag",
+    ],
+)
 def test_bad_input_exits_2_with_one_line(cli, case, tmp_path, short_video, no_face_video):
     args, message = bad_inputs(tmp_path, short_video, no_face_video)[case]
     run = cli(*args)
@@ -93,9 +101,23 @@ def test_haar_detector_needs_no_mediapipe_model(cli, short_video):
     assert json.loads(run.stdout)["face_ratio"] > 0.9
 
 
-def test_console_script_is_installed():
-    script = Path(sys.executable).with_name("rppg")
-    run = subprocess.run([str(script), "methods"], capture_output=True, text=True)
+def test_console_script_entry_point_runs_the_command():
+    # pyproject's [project.scripts] names the function pip's `rppg` script calls.
+    import importlib
+    import re
+
+    target = re.search(r'^rppg = "([\w.]+):(\w+)"$', (REPO / "pyproject.toml").read_text(), re.M)
+    module, function = target.groups()
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.argv = ['rppg', 'methods']; from {module} import {function}; {function}()",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert callable(getattr(importlib.import_module(module), function))
     assert run.returncode == 0 and "pos" in run.stdout
 
 

@@ -14,8 +14,8 @@ import pytest
 
 pytest.importorskip("distributed", reason="Dask is optional: pip install 'rppg[cluster]'")
 
+from rppg.apps.evaluate import evaluate_recordings  # noqa: E402
 from rppg.config import Config  # noqa: E402
-from rppg.evaluate import evaluate_recordings  # noqa: E402
 from rppg.io import load_dataset  # noqa: E402
 from tests.killer_recording import KillerRecording  # noqa: E402
 
@@ -62,8 +62,17 @@ def dask_processes(folder, env=None):
     address_file = folder / "scheduler.json"
     module = [sys.executable, "-m"]
     logs = open(folder / "dask.log", "w")
-    scheduler = [*module, "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-                 "--no-dashboard", "--scheduler-file", str(address_file)]  # fmt: skip
+    scheduler = [
+        *module,
+        "distributed.cli.dask_scheduler",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-dashboard",
+        "--scheduler-file",
+        str(address_file),
+    ]
     # Started in their own folder: a checkout's rppg.egg-info in the working folder would
     # otherwise be the rppg distribution their Python finds first.
     procs = [subprocess.Popen(scheduler, stdout=logs, stderr=logs, cwd=folder)]
@@ -73,9 +82,24 @@ def dask_processes(folder, env=None):
             assert time.monotonic() < deadline and procs[0].poll() is None, (folder / "dask.log").read_text()
             time.sleep(0.05)
         address = json.loads(address_file.read_text())["address"]
-        procs.append(subprocess.Popen([*module, "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                       "--memory-limit", "1GiB", "--no-dashboard"],
-                                      stdout=logs, stderr=logs, env=env, cwd=folder))  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [
+                    *module,
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--memory-limit",
+                    "1GiB",
+                    "--no-dashboard",
+                ],
+                stdout=logs,
+                stderr=logs,
+                env=env,
+                cwd=folder,
+            )
+        )
         yield address
     finally:
         for p in reversed(procs):

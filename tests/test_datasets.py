@@ -120,14 +120,44 @@ def test_synth_command_passes_lag_and_jitter_to_the_files(tmp_path):
     import sys
 
     run = subprocess.run(
-        [sys.executable, "-m", "rppg", "synth", str(tmp_path), "--hr", "72", "--duration", "8", "--seed", "4",
-         "--size", "160x120", "--noise", "1", "--format", "pure", "--lag", "0.25", "--jitter", "0.004"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "rppg",
+            "synth",
+            str(tmp_path),
+            "--hr",
+            "72",
+            "--duration",
+            "8",
+            "--seed",
+            "4",
+            "--size",
+            "160x120",
+            "--noise",
+            "1",
+            "--format",
+            "pure",
+            "--lag",
+            "0.25",
+            "--jitter",
+            "0.004",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     (rec,) = load_dataset("pure", tmp_path)
-    spec = SynthSpec(hr_bpm=72, duration_s=8, seed=4, width=160, height=120, noise_std=1.0,
-                     ppg_lag_s=0.25, timestamp_jitter_s=0.004)  # fmt: skip
+    spec = SynthSpec(
+        hr_bpm=72,
+        duration_s=8,
+        seed=4,
+        width=160,
+        height=120,
+        noise_std=1.0,
+        ppg_lag_s=0.25,
+        timestamp_jitter_s=0.004,
+    )
     assert recovered_lag(rec, spec) == pytest.approx(0.25, abs=1 / 30)
     with rec.frames() as src:
         t = np.array([f.t_s for f in src])

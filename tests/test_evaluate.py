@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rppg.apps.evaluate import evaluate
 from rppg.config import Config
-from rppg.evaluate import evaluate
 from rppg.io.recording import Recording
-from rppg.metrics import hr_metrics
+from rppg.signal.metrics import hr_metrics
 from rppg.synth.layouts import write_dataset, write_recording
 from rppg.synth.spec import SynthSpec, mixed_specs
 from tests.conftest import REPO, shared_or_skip
@@ -41,8 +41,20 @@ def mixed_set(tmp_path_factory):
 
 def test_mixed_set_pos_mae_and_outputs(cli, mixed_set, tmp_path):
     out = tmp_path / "eval"
-    run = cli("evaluate", "--dataset", "ubfc", "--root", mixed_set, "--methods", "pos,chrom,green",
-               "--out", out, "--cache", tmp_path / "cache", "--json")  # fmt: skip
+    run = cli(
+        "evaluate",
+        "--dataset",
+        "ubfc",
+        "--root",
+        mixed_set,
+        "--methods",
+        "pos,chrom,green",
+        "--out",
+        out,
+        "--cache",
+        tmp_path / "cache",
+        "--json",
+    )
     assert run.returncode == 0, run.stderr
     metrics = {m["method"]: m for m in json.loads(run.stdout)["metrics"]}
     assert set(metrics) == {"pos", "chrom", "green"}
@@ -50,8 +62,14 @@ def test_mixed_set_pos_mae_and_outputs(cli, mixed_set, tmp_path):
     assert metrics["pos"]["mae"] <= 2.0
     per_video = pd.read_csv(out / "per_video.csv")
     assert list(per_video.columns[:7]) == [
-        "recording", "method", "hr_true_bpm", "hr_pred_bpm", "abs_err_bpm", "snr_db", "status",
-    ]  # fmt: skip
+        "recording",
+        "method",
+        "hr_true_bpm",
+        "hr_pred_bpm",
+        "abs_err_bpm",
+        "snr_db",
+        "status",
+    ]
     assert len(per_video) == 18 and (per_video["status"] == "ok").all()
     table = pd.read_csv(out / "metrics.csv")
     assert list(table.columns[:7]) == ["method", "n", "mae", "rmse", "mape", "pearson_r", "snr_db"]
@@ -146,22 +164,41 @@ def test_skin_patches_rated_honestly():
     root = shared_or_skip("skin_patches")
     cfg = Config()
     cfg.face.detector = "none"
-    report = evaluate("biaseval", root, ["mask", "pos"], cfg, cache_dir=None)
-    for m in report.metrics:
-        assert m["n"] == 21
-        assert m["mae"] <= 20.0, m["method"]
-        assert m["n_good_fair"] == 0 or m["mae_good_fair"] <= 5.0, m["method"]
-    rated = [r for r in report.rows if r.quality != "good"]
-    assert all(r.reasons for r in rated)
+    evaluation = evaluate("biaseval", root, ["mask", "pos"], cfg, cache_dir=None)
+    assert [m["n"] for m in evaluation.metrics] == [21, 21]
+    off = [r for r in evaluation.rows if r.abs_err_bpm > 5.0]
+    assert len(off) >= 10  # most of these hard clips are misread ...
+    assert all(r.quality in ("poor", "none") and r.reasons for r in off)  # ... and every one says so
+
+
+@pytest.mark.xfail(
+    strict=True, reason="the source paper's POS (14.0 bpm) not reached: mask 15.6, POS 14.8 measured"
+)
+def test_skin_patches_as_well_as_the_source_papers_pos():
+    cfg = Config()
+    cfg.face.detector = "none"
+    evaluation = evaluate("biaseval", shared_or_skip("skin_patches"), ["mask", "pos"], cfg, cache_dir=None)
+    assert all(m["mae"] <= 14.0 for m in evaluation.metrics), evaluation.metrics
 
 
 def test_evaluation_reports_quality_and_windows(cli, mixed_set, tmp_path):
     out = tmp_path / "eval"
-    run = cli("evaluate", "--dataset", "ubfc", "--root", mixed_set, "--methods", "pos", "--out", out,
-               "--cache", tmp_path / "cache")  # fmt: skip
+    run = cli(
+        "evaluate",
+        "--dataset",
+        "ubfc",
+        "--root",
+        mixed_set,
+        "--methods",
+        "pos",
+        "--out",
+        out,
+        "--cache",
+        tmp_path / "cache",
+    )
     assert run.returncode == 0, run.stderr
     per_video = pd.read_csv(out / "per_video.csv")
-    assert set(per_video["quality"]) <= {"good", "fair", "poor", "none"}
+    assert len(per_video) > 0 and per_video["quality"].isin(["good", "fair", "poor", "none"]).all()
     windows = pd.read_csv(out / "per_window.csv")
     assert {"t_s", "hr_true_bpm", "hr_pred_bpm", "quality", "snr_db", "face_share", "motion"} <= set(
         windows.columns

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from rppg.config import FaceConfig
-from rppg.face import Box, FaceTracker, crop_box, make_detector, resize_region
+from rppg.face.detect import Box, make_detector
+from rppg.face.stage import crop_box, resize_region
+from rppg.face.track import FaceTracker
 from rppg.synth.scene import Renderer
 from rppg.synth.spec import SynthSpec
 
@@ -92,7 +94,7 @@ def region_skin_share(region: str) -> tuple[float, float]:
     region covers) on a synthetic frame."""
     import cv2
 
-    from rppg.crops import FaceStage
+    from rppg.face.stage import FaceStage
     from rppg.io.frames import Frame
 
     renderer = Renderer(SynthSpec(noise_std=1.0, seed=2))

@@ -7,16 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rppg.apps.live import HR_TEXT_ORIGIN, WAVE_HEIGHT, DisplayState, LiveOptions, render_overlay, run_live
+from rppg.chain.pipeline import process_video
+from rppg.chain.quality import Rating
+from rppg.chain.streaming import LiveReading, StreamingEstimator
+from rppg.chain.trace import FrameSample
 from rppg.config import Config
 from rppg.io import VideoFileSource
 from rppg.io.frames import Frame, FrameSource
-from rppg.live import HR_TEXT_ORIGIN, WAVE_HEIGHT, DisplayState, LiveOptions, render_overlay, run_live
-from rppg.pipeline import process_video
-from rppg.quality import Rating
-from rppg.streaming import LiveReading, StreamingEstimator
 from rppg.synth.scene import Renderer
 from rppg.synth.spec import SynthSpec
-from rppg.trace import FrameSample
 
 TRUE_BPM = 75.0
 
@@ -61,7 +61,7 @@ def test_streaming_agrees_with_process(live_video):
 def reading(image, hr, pulse_len=150, face_cfg=None, mask=None):
     """A reading as the estimator gives it, with the face from the real face stage."""
     from rppg.config import FaceConfig
-    from rppg.crops import FaceStage
+    from rppg.face.stage import FaceStage
 
     with FaceStage.from_config(face_cfg or FaceConfig()) as stage:
         fc = stage.push(Frame(0, 12.0, image))

@@ -5,9 +5,9 @@ and on a real face it is high on skin, low on eyes and brows."""
 import pytest
 
 from rppg.assets import MASK_WEIGHTS, asset_path
+from rppg.chain.pipeline import process_video
 from rppg.config import Config
-from rppg.model import load_mask_model
-from rppg.pipeline import process_video
+from rppg.mask.net import load_mask_model
 from rppg.synth.layouts import write_recording
 from rppg.synth.spec import SynthSpec
 from tests.conftest import PHYSRECORDER_HR_BPM, shared_or_skip
@@ -21,8 +21,15 @@ def held_out(tmp_path_factory):
     root = tmp_path_factory.mktemp("heldout")
     paths = []
     for i, bpm in enumerate([58.0, 84.0, 112.0]):
-        spec = SynthSpec(hr_bpm=bpm, duration_s=20.0, width=320, height=240, seed=900 + i,
-                         distractor_amplitude=0.012, skin_tone=[1.0, 0.7, 0.5][i])  # fmt: skip
+        spec = SynthSpec(
+            hr_bpm=bpm,
+            duration_s=20.0,
+            width=320,
+            height=240,
+            seed=900 + i,
+            distractor_amplitude=0.012,
+            skin_tone=[1.0, 0.7, 0.5][i],
+        )
         paths.append((write_recording(spec, root / f"r{i}", "generic"), bpm))
     return paths
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from rppg.cli import build_parser
+from rppg.apps.cli import build_parser
 from rppg.synth.scene import Renderer
 from rppg.synth.spec import SynthSpec
 
@@ -37,7 +37,7 @@ def test_every_option_of_every_subcommand_has_help():
 
 
 def test_process_help_lists_every_file_out_writes(cli):
-    from rppg.report import OUT_FILES
+    from rppg.apps.report import OUT_FILES
 
     text = " ".join(cli("process", "--help").stdout.split())
     assert all(name in text for name in OUT_FILES)
@@ -116,8 +116,8 @@ def width_px(fig) -> float:
 
 
 def test_process_figure_reads_at_a_glance(short_video):
-    from rppg.pipeline import process_video
-    from rppg.report import process_figure
+    from rppg.apps.report import process_figure
+    from rppg.chain.pipeline import process_video
 
     fig = process_figure(process_video(short_video, method="pos"))
     axes = fig.get_axes()
@@ -131,9 +131,9 @@ def test_process_figure_reads_at_a_glance(short_video):
 
 
 def test_evaluation_figures_read_at_a_glance(tmp_path):
+    from rppg.apps.evaluate import evaluate
+    from rppg.apps.report import bland_altman_figure, hr_over_time_figure
     from rppg.config import Config
-    from rppg.evaluate import evaluate
-    from rppg.report import bland_altman_figure, hr_over_time_figure
     from rppg.synth.layouts import write_dataset
     from rppg.synth.spec import mixed_specs
 
@@ -148,7 +148,7 @@ def test_evaluation_figures_read_at_a_glance(tmp_path):
 
 
 def test_mask_figure_has_a_colour_bar():
-    from rppg.report import mask_figure
+    from rppg.apps.report import mask_figure
 
     yy, xx = np.mgrid[:36, :36]
     region = (((yy - 18) / 15) ** 2 + ((xx - 18) / 12) ** 2 <= 1).astype(float)
@@ -158,9 +158,9 @@ def test_mask_figure_has_a_colour_bar():
 
 
 def test_one_recording_shows_no_standard_errors():
-    from rppg.evaluate import Evaluation, Row
-    from rppg.metrics import hr_metrics
-    from rppg.report import format_table
+    from rppg.apps.report import format_table
+    from rppg.apps.scoring import Evaluation, Row
+    from rppg.signal.metrics import hr_metrics
 
     m = {"method": "pos"} | hr_metrics([70.0], [71.0], [2.0])
     table = format_table(Evaluation([Row("a", "pos", 70.0, 71.0, 1.0, 2.0)], [m], []))

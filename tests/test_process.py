@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from rppg.chain.pipeline import analyse, process_video
 from rppg.config import Config
-from rppg.pipeline import analyse, process_video
 from tests.conftest import PHYSRECORDER_HR_BPM, shared_or_skip
 
 MILD = dict(duration_s=30.0, motion_px=3.0, noise_std=3.0, hrv_bpm=1.0, seed=7)
@@ -24,9 +24,17 @@ def test_pos_and_chrom_within_1_5_bpm(make_video, bpm):
 def test_summary_follows_the_contract(short_video):
     summary = process_video(short_video, method="pos").summary()
     assert set(summary) >= {
-        "video", "method", "hr_bpm", "snr_db", "frames", "fps", "duration_s", "face_ratio",
-        "seconds", "hr_series",
-    }  # fmt: skip
+        "video",
+        "method",
+        "hr_bpm",
+        "snr_db",
+        "frames",
+        "fps",
+        "duration_s",
+        "face_ratio",
+        "seconds",
+        "hr_series",
+    }
     assert summary["frames"] == 360
     assert summary["fps"] == pytest.approx(30.0)
     assert summary["duration_s"] == pytest.approx(12.0)
@@ -53,8 +61,8 @@ def test_hair_flickering_at_another_rate_does_not_win(make_video, ratio, distrac
 
 
 def test_real_webcam_clip_whole_and_every_window_match_the_oximeter():
+    from rppg.chain.reference import reference_series
     from rppg.io import load_dataset
-    from rppg.reference import reference_series
 
     folder = shared_or_skip("physrecorder_v01")
     rec = load_dataset("physrecorder", folder.parent)[0]
@@ -70,21 +78,28 @@ def test_real_webcam_clip_whole_and_every_window_match_the_oximeter():
         assert result.quality in ("good", "fair"), method
 
 
-def test_talking_heads_plausible_when_rated_usable():
+@pytest.fixture(scope="module")
+def talking_heads():
+    """The 7 real talking-head clips (no reference) processed by the default method."""
+    clips = sorted(shared_or_skip("talking_heads").glob("*.mp4"))
+    assert len(clips) == 7
+    return {clip.name: process_video(clip) for clip in clips}
+
+
+def test_talking_heads_plausible_when_rated_usable(talking_heads):
     # No reference: a reading rated good or fair must be plausible (50-110 bpm for people
     # talking at rest); the others must say why they are poor.
-    folder = shared_or_skip("talking_heads")
-    clips = sorted(folder.glob("*.mp4"))
-    assert len(clips) == 7
-    usable = 0
-    for clip in clips:
-        result = process_video(clip)
-        assert result.trace.face_ratio > 0.9, clip.name
+    for name, result in talking_heads.items():
+        assert result.trace.face_ratio > 0.9, name
         if result.quality in ("good", "fair"):
-            assert 50 <= result.hr_bpm <= 110, clip.name
-            usable += 1
+            assert 50 <= result.hr_bpm <= 110, name
         else:
-            assert result.warnings, clip.name
-    # The issue asked for 3 of 7; measured 2 (d3, d9). d6 (34 s of animated talking) is
-    # rated poor: most of its windows disagree. Guard what is reached.
-    assert usable >= 2
+            assert result.warnings, name
+
+
+@pytest.mark.xfail(
+    strict=True, reason="target 3 of 7 missed: 2 measured (d3 fair, d9 good; d6 poor since 00b3dfe)"
+)
+def test_three_talking_heads_of_seven_usable(talking_heads):
+    usable = [name for name, r in talking_heads.items() if r.quality in ("good", "fair")]
+    assert len(usable) >= 3, usable

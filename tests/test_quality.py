@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
+from rppg.chain.quality import Evidence, face_gaps, rate
 from rppg.config import QualityConfig
-from rppg.quality import Evidence, face_gaps, rate
 
 Q = QualityConfig()
 

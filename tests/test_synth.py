@@ -58,8 +58,13 @@ def test_skin_map_leaves_out_what_does_not_pulse():
     suit = (60, 280)
     assert plain.non_skin[suit[1], suit[0]] < 0.05 < 0.95 < dressed.non_skin[suit[1], suit[0]]
     skin_bgr = plain.photo[plain.skin > 0.95].mean(axis=0)
-    assert np.abs(dressed.photo[suit[1], suit[0]] / dressed.photo[suit[1], suit[0]].sum()
-                  - skin_bgr / skin_bgr.sum()).max() < 0.03  # fmt: skip
+    assert (
+        np.abs(
+            dressed.photo[suit[1], suit[0]] / dressed.photo[suit[1], suit[0]].sum()
+            - skin_bgr / skin_bgr.sum()
+        ).max()
+        < 0.03
+    )
     assert dressed.skin[suit[1], suit[0]] == 0
 
 

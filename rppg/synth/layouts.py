@@ -113,10 +113,12 @@ def _write_pure(spec: SynthSpec, out: Path, name: str) -> Path:
         cv2.imwrite(str(frames / f"Image{ns}.png"), image)
     t, ppg, hr = ground_truth(replace(spec, ppg_fs=60.0))
     packages = [
-        {"Timestamp": start_ns + int(round(x * 1e9)), "Value": {"waveform": float(w), "pulseRate": float(h),
-         "o2saturation": 98, "signalStrength": 4}}
+        {
+            "Timestamp": start_ns + int(round(x * 1e9)),
+            "Value": {"waveform": float(w), "pulseRate": float(h), "o2saturation": 98, "signalStrength": 4},
+        }
         for x, w, h in zip(t, ppg, hr, strict=True)
-    ]  # fmt: skip
+    ]
     meta = {"/FullPackage": packages, "/Image": [{"Timestamp": ns} for ns in stamps]}
     (folder / f"{name}.json").write_text(json.dumps(meta))
     write_spec(spec, folder / "synth.json")
@@ -160,8 +162,10 @@ def _write_deap(spec: SynthSpec, out: Path, name: str) -> Path:
         with open(dat, "rb") as f:
             content = pickle.load(f, encoding="latin1")
     else:
-        content = {"data": rng.normal(0, 1, (40, 40, DEAP_SAMPLES)).astype(np.float32),
-                   "labels": rng.uniform(1, 9, (40, 4)).astype(np.float32)}  # fmt: skip
+        content = {
+            "data": rng.normal(0, 1, (40, 40, DEAP_SAMPLES)).astype(np.float32),
+            "labels": rng.uniform(1, 9, (40, 4)).astype(np.float32),
+        }
     t = (np.arange(DEAP_SAMPLES) - DEAP_BASELINE) / DEAP_FS
     model = PulseModel(replace(spec, duration_s=max(spec.duration_s, 60.0)))
     experiment = int(order[trial - 1])

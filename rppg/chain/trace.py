@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rppg.config import Config
-from rppg.crops import FaceCrop
-from rppg.model import MaskNet, load_mask_model, masked_rgb
+from rppg.face.stage import FaceCrop
+from rppg.mask.net import MaskNet, load_mask_model, masked_rgb
 
 WEIGHTINGS = ("uniform", "mask")
 

@@ -69,8 +69,14 @@ register(
         "pbv", signal.pbv, description="blood-volume pulse signature", reference="de Haan & van Leest 2014"
     )
 )
-register(Method("omit", signal.omit, description="orthogonal matrix image transform",
-                reference="Casado & Bordallo Lopez 2023"))  # fmt: skip
+register(
+    Method(
+        "omit",
+        signal.omit,
+        description="orthogonal matrix image transform",
+        reference="Casado & Bordallo Lopez 2023",
+    )
+)
 
 
 def project(rgb: np.ndarray, fs: float, method: Method, cfg: SignalConfig) -> np.ndarray:

@@ -17,11 +17,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from rppg.chain.streaming import LiveReading, StreamingEstimator
 from rppg.config import Config
 from rppg.errors import RppgError
 from rppg.files import CsvWriter, json_number
 from rppg.io.frames import Frame, FrameSource
-from rppg.streaming import LiveReading, StreamingEstimator
 
 # --------------------------------------------------------------------------- pacing and recording
 

@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from typing import TYPE_CHECKING
 
+from rppg.batch.flight import DIED, Outcomes, in_flight
 from rppg.config import BatchConfig
 from rppg.errors import RppgError
-from rppg.flight import DIED, Outcomes, in_flight
 
 if TYPE_CHECKING:
     from distributed import Client, LocalCluster
@@ -205,8 +205,11 @@ def check_versions(client: Client, where: str) -> None:
     differ = []
     for node, info in ({"scheduler": versions["scheduler"]} | versions["workers"]).items():
         theirs = (info or {}).get("packages", {})
-        differ += [f"{pkg} {version} here, {theirs.get(pkg)} on {node}" for pkg, version in here.items()
-                   if theirs.get(pkg) != version and _matters(pkg, node)]  # fmt: skip
+        differ += [
+            f"{pkg} {version} here, {theirs.get(pkg)} on {node}"
+            for pkg, version in here.items()
+            if theirs.get(pkg) != version and _matters(pkg, node)
+        ]
     if differ:
         more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
         raise RppgError(f"{where}: the cluster runs other versions than this machine: {differ[0]}{more}")

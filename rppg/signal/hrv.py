@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from rppg.beats import Beats
-from rppg.signal import within
+from rppg.signal.beats import Beats
+from rppg.signal.heart_rate import within
 
 MIN_SPAN_S = 60.0
 """HRV needs at least this long a stretch of good signal (s)."""

@@ -19,15 +19,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rppg import quality, signal
+from rppg import signal
+from rppg.chain import quality
+from rppg.chain.methods import METHODS, Method
+from rppg.chain.pipeline import pulse_of
+from rppg.chain.quality import Rating
+from rppg.chain.trace import FrameSample, TraceBuilder
 from rppg.config import Config
-from rppg.crops import FaceStage
 from rppg.errors import RppgError
+from rppg.face.stage import FaceStage
 from rppg.io.frames import Frame
-from rppg.methods import METHODS, Method
-from rppg.pipeline import pulse_of
-from rppg.quality import Rating
-from rppg.trace import FrameSample, TraceBuilder
 
 MARGIN_S = 4.0
 """Extra seconds of history filtered along with the window, so that the band-pass edges

@@ -23,19 +23,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rppg import quality, signal
-from rppg.beats import Beats, beat_amplitudes, detect_beats, polarity
+from rppg import signal
+from rppg.chain import quality
+from rppg.chain.methods import METHODS, Method, project
+from rppg.chain.quality import Rating
+from rppg.chain.trace import FrameSample, Trace, TraceBuilder
 from rppg.config import Config, SignalConfig
-from rppg.crops import FaceStage
 from rppg.errors import NoFaceError, RppgError
+from rppg.face.stage import FaceStage
 from rppg.files import json_number
-from rppg.hrv import Hrv, report_hrv
 from rppg.io import FrameSource, open_source
-from rppg.methods import METHODS, Method, project
-from rppg.quality import Rating
-from rppg.respiration import respiration_rate
 from rppg.runtime import preload
-from rppg.trace import FrameSample, Trace, TraceBuilder
+from rppg.signal.beats import Beats, beat_amplitudes, detect_beats, polarity
+from rppg.signal.hrv import Hrv, report_hrv
+from rppg.signal.respiration import respiration_rate
 
 
 @dataclass

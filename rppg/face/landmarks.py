@@ -20,15 +20,51 @@ import numpy as np
 
 from rppg.assets import asset_path
 from rppg.config import FaceConfig
-from rppg.face import load_tflite
+from rppg.face.detect import load_tflite
 
 MESH_MODEL = "face_landmark.tflite"
 MESH_INPUT = 192
 """The mesh model's input: a square RGB image of this many pixels a side, values in [0, 1]."""
 
 # Outlines in the face mesh's fixed topology (point indices, in order around each shape).
-FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
-             148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109]  # fmt: skip
+FACE_OVAL = [
+    10,
+    338,
+    297,
+    332,
+    284,
+    251,
+    389,
+    356,
+    454,
+    323,
+    361,
+    288,
+    397,
+    365,
+    379,
+    378,
+    400,
+    377,
+    152,
+    148,
+    176,
+    149,
+    150,
+    136,
+    172,
+    58,
+    132,
+    93,
+    234,
+    127,
+    162,
+    21,
+    54,
+    103,
+    67,
+    109,
+]
 LEFT_EYE = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466]
 RIGHT_EYE = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246]
 LEFT_BROW = [276, 283, 282, 295, 285, 336, 296, 334, 293, 300]

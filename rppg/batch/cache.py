@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -61,11 +62,24 @@ def load_arrays(cache_dir: Path, key: str) -> dict[str, np.ndarray] | None:
             return {k: data[k] for k in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # BadZipFile: an Exception only
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"rppg: warning: {path}: unreadable cache entry ({reason}); deleted, computing it again",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"rppg: warning: {path}: unreadable cache entry ({reason}); deleted, computing it again",
+            file=sys.stderr,
+        )
         path.unlink(missing_ok=True)
         return None
 
 
 def save_arrays(cache_dir: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
     atomic_write(Path(cache_dir) / f"{key}.npz", lambda f: np.savez(f, **arrays))
+
+
+def cached_arrays(
+    cache_dir: Path, key: str, compute: Callable[[], dict[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """The entry's arrays, computed by ``compute()`` and saved when there is none yet."""
+    arrays = load_arrays(cache_dir, key)
+    if arrays is None:
+        arrays = compute()
+        save_arrays(cache_dir, key, arrays)
+    return arrays

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rppg import signal
+from rppg.signal.spectrum import parabolic_offset, peak_frequency, spectrum
 
 MIN_SPACING = 0.6
 """Two beats are at least this share of the local period (60 / heart rate) apart."""
@@ -54,7 +54,7 @@ def refine_peak(x: np.ndarray, i: int) -> float:
     through samples i-1, i, i+1 (within half a sample)."""
     if i <= 0 or i >= len(x) - 1:
         return float(i)
-    return i + signal.parabolic_offset(x[i - 1], x[i], x[i + 1])
+    return i + parabolic_offset(x[i - 1], x[i], x[i + 1])
 
 
 UPSAMPLE = 4
@@ -170,7 +170,7 @@ def _local_amplitude(x: np.ndarray, fs: float, window_s: float = 4.0) -> np.ndar
 def _dominant_rate(x: np.ndarray, fs: float) -> float:
     """The pulse's own rate (bpm): its spectral peak between 30 and 240 bpm (a default for
     a wave with no spectral estimate beside it, such as a contact sensor's)."""
-    f = signal.peak_frequency(signal.spectrum(x, fs, resolution_hz=0.01), (0.5, 4.0))
+    f = peak_frequency(spectrum(x, fs, resolution_hz=0.01), (0.5, 4.0))
     return 60.0 * f if f is not None else 60.0
 
 

@@ -97,7 +97,7 @@ def _mean_hr(truth: GroundTruth, t0: float, t1: float) -> float:
 def reference_beats(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig) -> np.ndarray | None:
     """Beat times (s) of the ground-truth wave over [t0, t1] by the same detector as the
     prediction's (:func:`rppg.beats.detect_beats`, beat band); None without a wave."""
-    from rppg.beats import detect_beats
+    from rppg.signal.beats import detect_beats
 
     wave = _uniform_wave(truth, t0, t1)
     if wave is None:
@@ -110,7 +110,7 @@ def reference_beats(truth: GroundTruth, t0: float, t1: float, sig: SignalConfig)
 
 def reference_breathing(truth: GroundTruth, t0: float, t1: float) -> float | None:
     """Breaths per minute of the ground truth's respiration channel over [t0, t1], if any."""
-    from rppg.respiration import breathing_peak
+    from rppg.signal.respiration import breathing_peak
 
     if truth.resp is None:
         return None

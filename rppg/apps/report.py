@@ -16,9 +16,9 @@ import numpy as np
 from rppg.files import atomic_write, json_number, safe_name, write_csv, write_json
 
 if TYPE_CHECKING:
-    from rppg.evaluate import Evaluation
-    from rppg.pipeline import ProcessResult
-    from rppg.trace import FrameSample
+    from rppg.apps.scoring import Evaluation
+    from rppg.chain.pipeline import ProcessResult
+    from rppg.chain.trace import FrameSample
 
 
 # --------------------------------------------------------------------------- figures

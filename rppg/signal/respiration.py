@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rppg import signal
-from rppg.beats import Beats
+from rppg.signal.beats import Beats
+from rppg.signal.filters import detrend_bandpass, resample_uniform
+from rppg.signal.spectrum import peak_frequency, spectrum
 
 BAND_PER_MIN = (6.0, 30.0)
 """Breathing rates searched (breaths per minute)."""
@@ -31,10 +32,10 @@ def breathing_peak(t_s: np.ndarray, x: np.ndarray) -> float | None:
     ok = np.isfinite(t_s) & np.isfinite(x)
     if ok.sum() < 8 or t_s[ok][-1] - t_s[ok][0] < MIN_DURATION_S:
         return None
-    grid, uniform = signal.resample_uniform(t_s[ok], x[ok], SERIES_FS)
+    grid, uniform = resample_uniform(t_s[ok], x[ok], SERIES_FS)
     band = (BAND_PER_MIN[0] / 60, BAND_PER_MIN[1] / 60)
-    filtered = signal.detrend_bandpass(uniform, SERIES_FS, band, 2, detrend_s=30.0)
-    f = signal.peak_frequency(signal.spectrum(filtered, SERIES_FS, 0.001), band)
+    filtered = detrend_bandpass(uniform, SERIES_FS, band, 2, detrend_s=30.0)
+    f = peak_frequency(spectrum(filtered, SERIES_FS, 0.001), band)
     return None if f is None else 60.0 * f
 
 

@@ -25,9 +25,9 @@ from contextlib import closing
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
+from rppg.batch.flight import DIED, Outcomes, in_flight
 from rppg.config import BatchConfig
 from rppg.errors import RppgError
-from rppg.flight import DIED, Outcomes, in_flight
 from rppg.registry import Registry
 
 T = TypeVar("T")
@@ -84,7 +84,7 @@ def check_batch(batch: BatchConfig) -> None:
     if batch.workers < 1:
         raise RppgError(f"batch.workers (--workers) must be at least 1, got {batch.workers}")
     if batch.cluster:
-        from rppg.cluster import require_dask
+        from rppg.batch.cluster import require_dask
 
         require_dask()
 
@@ -97,7 +97,7 @@ def _run_serial(work: Callable, items: Sequence, args: tuple, batch: BatchConfig
 
 @RUNNERS.register("dask")
 def _run_dask(work: Callable, items: Sequence, args: tuple, batch: BatchConfig, lost: Callable) -> Outcomes:
-    from rppg.cluster import run_on_cluster  # dask loads only when a cluster is asked for
+    from rppg.batch.cluster import run_on_cluster  # dask loads only when a cluster is asked for
 
     return run_on_cluster(work, items, args, batch, lost)
 

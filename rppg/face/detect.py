@@ -1,4 +1,4 @@
-"""Finding, tracking and cropping the face.
+"""Face detectors and the face box.
 
 Detectors share one interface (``detect(image) -> list[Box]``) and are chosen by name from
 :data:`DETECTORS`: ``blazeface`` (default: mediapipe's BlazeFace model, shipped in rppg's
@@ -6,16 +6,16 @@ Detectors share one interface (``detect(image) -> list[Box]``) and are chosen by
 mediapipe is installed), ``haar`` (OpenCV's Haar cascade) and ``none`` (the whole frame is
 the region, for pre-cropped skin video).
 
-    tracker = FaceTracker(make_detector(cfg), cfg)
-    box = tracker.push(frame.image, frame.t_s)        # smoothed Box in frame pixels, or None
-    rect = crop_box(box, cfg.box_scale, w, h)           # the enlarged square (x0, y0, x1, y1)
+    with make_detector(cfg) as detector:       # cfg: FaceConfig
+        boxes = detector.detect(image)         # [Box(x, y, w, h, score)], best first
 
-The per-frame stage that composes these (box -> crop) is :class:`rppg.crops.FaceStage`.
+Following a face between frames is :mod:`rppg.face.track`; the per-frame stage that
+composes them (box -> crop) is :class:`rppg.face.stage.FaceStage`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -272,95 +272,3 @@ class WholeFrame:
 
     def close(self) -> None:
         pass
-
-
-# --------------------------------------------------------------------------- tracking
-
-
-class FaceTracker:
-    """Runs a detector every few frames on a reduced image and smooths the box.
-
-    State: the current box and how long ago the last detection succeeded. A missed detection
-    keeps the last box for ``hold_s`` seconds (detecting on every frame meanwhile), then the
-    face counts as lost (``push`` returns None) until it is found again.
-    """
-
-    def __init__(self, detector: FaceDetector, cfg: FaceConfig) -> None:
-        self.detector = detector
-        self.cfg = cfg
-        self.reset()
-
-    def reset(self) -> None:
-        self.box: Box | None = None
-        self._frames_since_detect = 0
-        self._missed = False
-        self._last_found_t: float | None = None
-
-    def push(self, image: np.ndarray, t_s: float) -> Box | None:
-        """The face box for this frame (full-resolution pixels), or None when lost."""
-        self._frames_since_detect += 1
-        due = self._frames_since_detect >= self.cfg.detect_every
-        if self.box is None or self._missed or due:
-            self._frames_since_detect = 0
-            found = self.find(image)
-            if found is not None:
-                self.box = found if self.box is None else self._smooth(self.box, found)
-                self._last_found_t = t_s
-                self._missed = False
-            else:
-                self._missed = True
-                if self._last_found_t is None or t_s - self._last_found_t > self.cfg.hold_s:
-                    self.box = None
-        return self.box
-
-    def find(self, image: np.ndarray) -> Box | None:
-        """The face in ``image`` now (detector on the reduced image; the one nearest the
-        tracked box if there are several), or None; the tracked box is left as it is."""
-        h, w = image.shape[:2]
-        scale = min(1.0, self.cfg.detect_width / w)
-        small = (
-            image
-            if scale == 1.0
-            else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        )
-        boxes = [b.scaled(1.0 / scale) for b in self.detector.detect(small)]
-        if not boxes:
-            return None
-        if self.box is not None:
-            return max(boxes, key=lambda b: (b.iou(self.box), b.score))
-        return boxes[0]
-
-    def _smooth(self, old: Box, new: Box) -> Box:
-        a = self.cfg.smoothing
-        (ocx, ocy), (ncx, ncy) = old.center, new.center
-        if abs(ncx - ocx) > 0.5 * old.w or abs(ncy - ocy) > 0.5 * old.h:
-            return new  # a jump (new person, fast move): no point smoothing across it
-        cx, cy = ocx + a * (ncx - ocx), ocy + a * (ncy - ocy)
-        w, h = old.w + a * (new.w - old.w), old.h + a * (new.h - old.h)
-        return replace(new, x=cx - w / 2, y=cy - h / 2, w=w, h=h)
-
-
-def crop_box(box: Box, scale: float, image_w: int, image_h: int) -> tuple[int, int, int, int]:
-    """Square region (x0, y0, x1, y1) of side ``scale`` x the box's longer side, centred on
-    the box and moved (or shrunk) to lie inside the image."""
-    side = min(max(box.w, box.h) * scale, image_w, image_h)
-    cx, cy = box.center
-    x0 = int(round(min(max(cx - side / 2, 0), image_w - side)))
-    y0 = int(round(min(max(cy - side / 2, 0), image_h - side)))
-    s = int(round(side))
-    return x0, y0, min(x0 + s, image_w), min(y0 + s, image_h)
-
-
-def resize_region(image: np.ndarray, rect: tuple[int, int, int, int], size: int) -> np.ndarray:
-    """The rectangle (x0, y0, x1, y1) of a BGR image resized to (size, size, 3), uint8.
-
-    Larger regions go bilinearly to twice the size, then area-averaged 2x2: within a grey
-    level of a direct area resize, at a sixth of its cost (OpenCV's area resize is slow for
-    non-integer factors, and this runs on every frame)."""
-    x0, y0, x1, y1 = rect
-    region = image[y0:y1, x0:x1]
-    if x1 - x0 == size and y1 - y0 == size:
-        return region.copy()
-    if min(x1 - x0, y1 - y0) > 2 * size:
-        region = cv2.resize(region, (2 * size, 2 * size), interpolation=cv2.INTER_LINEAR)
-    return cv2.resize(region, (size, size), interpolation=cv2.INTER_AREA)

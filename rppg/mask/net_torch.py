@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rppg.model import DARK, INPUT_VERSION, LEVEL_CLIP, WEIGHT_NAMES
+from rppg.mask.net import DARK, INPUT_VERSION, LEVEL_CLIP, WEIGHT_NAMES
 
 
 class SkinMaskNet(nn.Module):

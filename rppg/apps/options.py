@@ -1,0 +1,124 @@
+"""What the ``rppg`` commands share: the command record and its registry, the options that
+several commands take (settings, batch), and settings from arguments.
+
+    @command("methods", "list the pulse methods", "rppg methods")
+    def methods(args) -> int: ...                       # and its arguments: see Command
+
+    cfg = config_from_args(args)     # config file, then --set, then the dedicated flags
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rppg.config import Config, load_config
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``rppg`` command: what it is for, one example, its arguments and what it runs."""
+
+    name: str
+    help: str
+    example: str
+    run: Callable[[argparse.Namespace], int]
+    """Runs the command; its exit code."""
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    """Adds the command's arguments to its parser."""
+    description: str = ""
+    """Shown by ``rppg COMMAND --help`` after the help line."""
+
+
+COMMANDS: dict[str, Command] = {}
+"""The commands in the order ``rppg`` lists them."""
+
+
+def command(name: str, help: str, example: str, arguments=None, description: str = ""):
+    """Register the decorated function as command ``name``'s handler."""
+
+    def add(run: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = Command(name, help, example, run, arguments, description)
+        return run
+
+    return add
+
+
+def add_config_args(p: argparse.ArgumentParser, weights: bool = True) -> None:
+    """``--config``, ``--set``, ``--detector`` (and ``--weights``): the settings."""
+    defaults = Config()
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="YAML settings file (default: the built-in defaults; see 'rppg config')",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one setting, e.g. --set signal.window_s=8 (repeatable; names: 'rppg config')",
+    )
+    p.add_argument(
+        "--detector",
+        help=f"face detector: blazeface, mediapipe, haar, or none for pre-cropped skin video "
+        f"(default: {defaults.face.detector})",
+    )
+    if weights:
+        p.add_argument("--weights", metavar="FILE", help="mask weights .npz (default: the shipped ones)")
+
+
+def add_batch_args(p: argparse.ArgumentParser, what: str) -> None:
+    """``--workers`` and ``--cluster`` (settings ``batch.*``), for commands over many recordings."""
+    batch = Config().batch
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=f"{what} processed at once: 1 one after another in this process, N in N worker "
+        f"processes (with --cluster local: the LocalCluster's workers) (default: {batch.workers})",
+    )
+    p.add_argument(
+        "--cluster",
+        metavar="local|ADDRESS",
+        help="run on Dask (needs 'rppg[cluster]'): 'local' starts a LocalCluster on this machine, "
+        "an address such as tcp://host:8786 uses a running scheduler (default: local processes)",
+    )
+
+
+FLAGS = {
+    "method": ("method",),
+    "detector": ("face", "detector"),
+    "weights": ("model", "weights"),
+    "workers": ("batch", "workers"),
+    "cluster": ("batch", "cluster"),
+    "unsupervised": ("train", "unsupervised"),
+    "init": ("train", "init"),
+}
+"""Dedicated flags -> the setting each overrides (given: not None)."""
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    """Config file, then --set overrides, then the dedicated flags; names of methods and
+    detectors checked before any work (one line, exit 2)."""
+    cfg = load_config(args.config, args.set)
+    for flag, path in FLAGS.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            *sections, leaf = path
+            target = cfg
+            for section in sections:
+                target = getattr(target, section)
+            setattr(target, leaf, value)
+    check_names(cfg)
+    return cfg
+
+
+def check_names(cfg: Config) -> None:
+    """The registry names in a config (method, face detector) exist."""
+    from rppg.chain.methods import METHODS
+    from rppg.face.detect import DETECTORS
+
+    METHODS.get(cfg.method)
+    DETECTORS.get(cfg.face.detector)

@@ -1,0 +1,112 @@
+"""Many videos at once, no ground truth: one sub-folder of results each and a summary table.
+
+    rows = process_many(["a.mp4", "b.mp4"], cfg, Path("out"))   # where cfg.batch says
+    # out/a/..., out/b/..., out/summary.csv: video, hr_bpm, snr_db, quality, status, warnings
+
+A video that cannot be read becomes a row whose status says why; the others are processed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from rppg.batch.parallel import run_all
+from rppg.config import Config
+from rppg.errors import RppgError
+from rppg.files import write_csv
+from rppg.io.images import IMAGE_SUFFIXES
+from rppg.io.video import VIDEO_SUFFIXES
+
+SUMMARY_COLUMNS = ["video", "hr_bpm", "snr_db", "quality", "status", "warnings"]
+
+
+def _videos_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
+
+
+def expand_inputs(paths: list[str | os.PathLike]) -> list[Path]:
+    """The videos named: files as given; a folder of videos as its videos (sorted); a folder
+    of images as one image-sequence video; a folder of folders (``subjectN/vid.mp4``, one
+    recording each) as the videos found in them."""
+    out = []
+    for path in map(Path, paths):
+        if path.is_dir() and not any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir()):
+            videos = _videos_in(path) or sorted(
+                v for d in path.iterdir() if d.is_dir() for v in _videos_in(d)
+            )
+            if videos:
+                out.extend(videos)
+                continue
+        out.append(path)
+    return out
+
+
+def folder_names(videos: list[Path]) -> list[str]:
+    """A distinct sub-folder name per video: its stem; with its folder's name in front where
+    stems repeat (``subject4_vid``); numbered where those repeat too."""
+    stems = [v.stem for v in videos]
+    names = [v.stem if stems.count(v.stem) == 1 else f"{v.parent.name}_{v.stem}" for v in videos]
+    out, seen = [], {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out
+
+
+def process_one(job: tuple[Path, Path | None], cfg: Config) -> dict:
+    """Process one video (into its folder, if it has one); a summary row whatever happens."""
+    from rppg.apps.report import MeanPictures, write_process_outputs
+    from rppg.chain.pipeline import process_video
+    from rppg.files import prepare_out_dir
+
+    video, folder = job
+    try:
+        pictures = MeanPictures()
+        result = process_video(video, config=cfg, on_sample=pictures.add if folder is not None else None)
+        if folder is not None:
+            write_process_outputs(result, prepare_out_dir(folder), pictures=pictures)
+    except RppgError as exc:
+        return failed_row(job, f"error: {exc}")
+    except Exception as exc:  # a bug on one video must not lose the others
+        return failed_row(job, f"error: {type(exc).__name__}: {exc}")
+    return {
+        "video": str(video),
+        "hr_bpm": result.hr_bpm,
+        "snr_db": result.snr_db,
+        "quality": result.quality,
+        "status": "ok",
+        "warnings": result.warnings,
+    }
+
+
+def failed_row(job: tuple[Path, Path | None], status: str) -> dict:
+    return {
+        "video": str(job[0]),
+        "hr_bpm": None,
+        "snr_db": None,
+        "quality": "none",
+        "status": status,
+        "warnings": [],
+    }
+
+
+def process_many(
+    videos: list[Path],
+    cfg: Config,
+    out: Path | None = None,
+    progress=None,
+    done: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Every video (into ``out/<name>/`` and ``out/summary.csv`` with ``out``), where
+    ``cfg.batch`` says; ``done(row)`` is called as each finishes; rows in input order."""
+    folders = [None] * len(videos) if out is None else [out / n for n in folder_names(videos)]
+    jobs = list(zip(videos, folders, strict=True))
+    died = lambda job, reason: failed_row(job, f"worker died: {reason}")  # noqa: E731
+    report = (lambda job, row: done(row)) if done else None
+    rows = run_all(process_one, jobs, (cfg,), cfg.batch, lost=died, done=report, progress=progress)
+    if out is not None:
+        table = [r | {"warnings": "; ".join(r["warnings"])} for r in rows]
+        write_csv(out / "summary.csv", SUMMARY_COLUMNS, table, ".4f")
+    return rows
