@@ -6,11 +6,14 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from rppg.apps.evaluate import evaluate_recordings, trace_key
 from rppg.config import Config
 from rppg.io import load_dataset
 from tests.killer_recording import KillerRecording
+
+pytestmark = pytest.mark.slow  # end-to-end runs of seconds to minutes: `make check` leaves them out
 
 
 def test_a_dead_worker_costs_only_its_recording(rows_table, batch_set, batch_serial_rows):

@@ -4,6 +4,7 @@ import gzip
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,8 @@ from rppg.synth.layouts import write_recording
 from rppg.synth.scene import PulseModel
 from rppg.synth.spec import SynthSpec
 from tests.conftest import shared_or_skip
+
+pytestmark = pytest.mark.slow  # end-to-end runs of seconds to minutes: `make check` leaves them out
 
 FS = 30.0
 
@@ -198,3 +201,27 @@ def test_batch_process_keeps_going_past_a_broken_video(short_video, tmp_path):
     assert "not a readable video" in summary["status"][1]
     assert summary["hr_bpm"][0] == pytest.approx(80, abs=2)
     assert (out / "a" / "summary.json").exists() and (out / "c" / "plot.png").exists()
+
+
+def test_batch_process_finds_videos_in_subject_folders_and_says_each_as_it_finishes(short_video, tmp_path):
+    # A dataset-like folder of folders (subjectN/vid.avi): each video found, each line printed
+    # (as JSON here), with its warnings; summary.csv carries them too.
+    root = tmp_path / "subjects"
+    for name in ("subject1", "subject2"):
+        (root / name).mkdir(parents=True)
+        (root / name / "vid.avi").write_bytes(short_video.read_bytes())
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "rppg", "process", root, "--out", out, "--method", "pos", "--json"]
+        + ["--set", "signal.window_s=20"],  # longer than the clips: a warning to carry
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [Path(r["video"]).parent.name for r in rows] == ["subject1", "subject2"]
+    assert all(r["status"] == "ok" and isinstance(r["warnings"], list) for r in rows)
+    assert all("short" in "; ".join(r["warnings"]) for r in rows)
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["warnings"].str.contains("short").all()
+    assert (out / "subject1_vid" / "summary.json").exists() and (out / "subject2_vid" / "plot.png").exists()

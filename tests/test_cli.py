@@ -61,6 +61,9 @@ def bad_inputs(tmp_path, short_video, no_face_video):
         "unknown method": (["process", short_video, "--method", "magic"], "unknown method 'magic'"),
         "unwritable out": (["process", short_video, "--out", blocker / "out"], "cannot write output"),
         "unknown flag": (["process", short_video, "--frobnicate"], "unrecognized arguments"),
+        "bad whole": (["process", short_video, "--set", "signal.whole=mean"], "must be one of median"),
+        "bad region": (["process", short_video, "--set", "face.region=oval"], "must be one of landmarks"),
+        "bad detector": (["process", short_video, "--detector", "blaze"], "unknown face detector 'blaze'"),
     }
 
 
@@ -75,6 +78,9 @@ def bad_inputs(tmp_path, short_video, no_face_video):
         "unknown method",
         "unwritable out",
         "unknown flag",
+        "bad whole",
+        "bad region",
+        "bad detector",
     ],
 )
 def test_bad_input_exits_2_with_one_line(cli, case, tmp_path, short_video, no_face_video):
@@ -121,6 +127,7 @@ def test_console_script_entry_point_runs_the_command():
     assert run.returncode == 0 and "pos" in run.stdout
 
 
+@pytest.mark.slow
 def test_mask_method_writes_the_mask_pictures(cli, short_video, tmp_path):
     run = cli("process", short_video, "--out", tmp_path, "--json")  # default method: mask
     assert run.returncode == 0, run.stderr
@@ -131,3 +138,16 @@ def test_mask_method_writes_the_mask_pictures(cli, short_video, tmp_path):
     assert overlay is not None and overlay.shape[1] >= 1000  # the mask beside the face, with a colour bar
     h, w = mask.shape
     assert mask[h // 3 : 2 * h // 3, w // 3 : 2 * w // 3].mean() > mask[:, : w // 8].mean()  # face > edge
+
+
+def test_files_get_the_users_file_mode(cli, short_video, tmp_path):
+    # Written through a temporary file and a rename, results must still get the mode any
+    # other file of the user gets (0666 less the umask), not the temporary file's 0600.
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    run = cli("process", short_video, "--out", tmp_path, "--method", "pos")
+    assert run.returncode == 0, run.stderr
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert set(modes.values()) == {0o666 & ~mask}, modes

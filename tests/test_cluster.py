@@ -19,6 +19,8 @@ from rppg.config import Config  # noqa: E402
 from rppg.io import load_dataset  # noqa: E402
 from tests.killer_recording import KillerRecording  # noqa: E402
 
+pytestmark = pytest.mark.slow  # end-to-end runs of seconds to minutes: `make check` leaves them out
+
 
 def local_cluster_config(workers: int = 2) -> Config:
     cfg = Config()

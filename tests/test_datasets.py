@@ -54,6 +54,7 @@ def test_pure_honours_jittered_timestamps(tmp_path):
     assert np.abs(np.diff(t) - 1 / 30).max() > 0.003  # the jitter is really there
 
 
+@pytest.mark.slow
 def test_deap_reads_channel_38_of_the_right_experiment(tmp_path):
     # Two presented trials with different heart rates; the ratings file maps them to
     # shuffled Experiment_ids, and channel 39 carries a decoy wave.
@@ -72,6 +73,7 @@ def test_deap_reads_channel_38_of_the_right_experiment(tmp_path):
         assert hr == pytest.approx(bpm, abs=1.5)
 
 
+@pytest.mark.slow
 def test_deap_frames_are_timed_at_50_fps(tmp_path):
     write_recording(SynthSpec(hr_bpm=70, **SMALL), tmp_path, "deap")
     (rec,) = load_dataset("deap", tmp_path)

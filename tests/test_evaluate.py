@@ -16,6 +16,8 @@ from rppg.synth.layouts import write_dataset, write_recording
 from rppg.synth.spec import SynthSpec, mixed_specs
 from tests.conftest import REPO, shared_or_skip
 
+pytestmark = pytest.mark.slow  # end-to-end runs of seconds to minutes: `make check` leaves them out
+
 
 def test_metrics_match_hand_computed_values():
     true, pred, snr = [60.0, 80.0, 100.0], [62.0, 79.0, 104.0], [3.0, 5.0, 10.0]

@@ -26,6 +26,7 @@ def live_video(make_video):
     return make_video(hr_bpm=TRUE_BPM, duration_s=25.0, width=320, height=240, seed=31, hrv_bpm=0.5)
 
 
+@pytest.mark.slow
 def test_headless_values_within_3_bpm_after_warm_up(cli, live_video):
     run = cli("live", "--source", live_video, "--headless", "--fast")
     assert run.returncode == 0, run.stderr
@@ -41,6 +42,7 @@ def test_headless_values_within_3_bpm_after_warm_up(cli, live_video):
     assert all(x["quality"] in ("good", "fair") for x in after)  # a clean synthetic face
 
 
+@pytest.mark.slow
 def test_streaming_agrees_with_process(live_video):
     cfg = Config()
     offline = process_video(live_video, config=cfg).analysis.series
@@ -103,6 +105,7 @@ def test_mask_overlay_follows_the_configured_crop(region, setting):
     assert widths[1] / widths[0] == pytest.approx(2.0 / 1.2, rel=0.03)  # the configured scale
 
 
+@pytest.mark.slow
 def test_record_saves_a_processable_session(cli, live_video, tmp_path):
     out = tmp_path / "session"
     run = cli("live", "--source", live_video, "--headless", "--fast", "--record", out)

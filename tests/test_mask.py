@@ -15,6 +15,9 @@ from tests.conftest import PHYSRECORDER_HR_BPM, shared_or_skip
 needs_weights = pytest.mark.skipif(not asset_path(MASK_WEIGHTS).is_file(), reason="no shipped weights")
 
 
+pytestmark = pytest.mark.slow  # end-to-end runs of seconds to minutes: `make check` leaves them out
+
+
 @pytest.fixture(scope="module")
 def held_out(tmp_path_factory):
     """Recordings never seen in training (other seeds) where hair and wall pulse too."""

@@ -36,6 +36,33 @@ def test_every_option_of_every_subcommand_has_help():
                 assert "default" in action.help, f"{name} {action.option_strings}: no default shown"
 
 
+def test_help_names_every_registered_detector_dataset_and_layout():
+    # The names are typed into the help (rppg --help must not import OpenCV to list them):
+    # this keeps the two in step.
+    import re
+
+    from rppg.face.detect import DETECTORS
+    from rppg.io import DATASETS
+    from rppg.synth.layouts import LAYOUTS
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices
+
+    def named(command: str, option: str) -> set[str]:
+        text = next(a.help for a in sub[command]._actions if option in a.option_strings)
+        return set(re.findall(r"[a-z]+", text.split(":", 1)[1].split("(")[0])) - {
+            "or",
+            "for",
+            "pre",
+            "cropped",
+            "skin",
+            "video",
+        }
+
+    assert named("process", "--detector") == set(DETECTORS)
+    assert named("evaluate", "--dataset") == set(DATASETS)
+    assert named("synth", "--format") == set(LAYOUTS)
+
+
 def test_process_help_lists_every_file_out_writes(cli):
     from rppg.apps.report import OUT_FILES
 
@@ -64,6 +91,7 @@ def half_face_video(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_a_face_missing_half_the_time_is_said_with_share_and_spans(cli, half_face_video):
     run = cli("process", half_face_video, "--json")
     assert run.returncode == 0
@@ -78,6 +106,7 @@ def test_a_face_missing_half_the_time_is_said_with_share_and_spans(cli, half_fac
     assert "quality poor" in human.stdout and "took" in human.stdout
 
 
+@pytest.mark.slow
 def test_pre_cropped_skin_without_detector_none_suggests_it(cli, tmp_path):
     # A close-up of skin (no face in it) whose colour pulses at 80 bpm. Lossless, because
     # OpenCV 4.14's MJPG flattens a half-level colour change on a flat patch to grey.
@@ -130,6 +159,7 @@ def test_process_figure_reads_at_a_glance(short_video):
             assert legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1 - 1
 
 
+@pytest.mark.slow
 def test_evaluation_figures_read_at_a_glance(tmp_path):
     from rppg.apps.evaluate import evaluate
     from rppg.apps.report import bland_altman_figure, hr_over_time_figure

@@ -7,6 +7,8 @@ from rppg.chain.pipeline import analyse, process_video
 from rppg.config import Config
 from tests.conftest import PHYSRECORDER_HR_BPM, shared_or_skip
 
+pytestmark = pytest.mark.slow  # end-to-end runs of seconds to minutes: `make check` leaves them out
+
 MILD = dict(duration_s=30.0, motion_px=3.0, noise_std=3.0, hrv_bpm=1.0, seed=7)
 
 

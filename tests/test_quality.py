@@ -53,6 +53,7 @@ def test_face_gaps_are_spans_of_a_second_or_more():
     assert face_gaps(t, face) == [pytest.approx((2.0, 4.0))]
 
 
+@pytest.mark.slow
 def test_grey_video_is_rated_none_and_suggests_green(cli, make_video, tmp_path):
     import cv2
 

@@ -20,6 +20,8 @@ from rppg.mask.net_torch import SkinMaskNet, normalise, pos, to_tensor, weighted
 from rppg.synth.layouts import write_dataset, write_recording  # noqa: E402
 from rppg.synth.spec import SynthSpec  # noqa: E402
 
+pytestmark = pytest.mark.slow  # end-to-end runs of seconds to minutes: `make check` leaves them out
+
 
 @pytest.fixture(scope="module")
 def tiny_set(tmp_path_factory):
