@@ -14,7 +14,6 @@ live, training's cached crops); the network is injected (``TraceBuilder(weightin
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,34 +117,29 @@ class TraceBuilder:
         return cls(weightings, net, cfg.model.input_size, batch, history_s)
 
     def reset(self) -> None:
-        self._t: deque[float] = deque()
-        self._face: deque[bool] = deque()
-        self._motion: deque[float] = deque()
-        self._centre: deque[tuple[float, float]] = deque()
-        self._rgb: dict[str, deque[np.ndarray]] = {w: deque() for w in self.weightings}
-        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._cols = {"t": 0, "face": 1, "motion": 2, "centre": slice(3, 5)}
+        for k, w in enumerate(sorted(self.weightings)):
+            self._cols[w] = slice(5 + 3 * k, 8 + 3 * k)
+        self._rows = Rows(5 + 3 * len(self.weightings))
+        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (row number, crop, region)
         self._last_box = None
 
     def push(self, fc: FaceCrop) -> FrameSample:
         """Record the colour samples of one frame's face crop."""
-        self._t.append(fc.t_s)
-        self._face.append(fc.found)
-        self._motion.append(self._movement(fc))
-        self._centre.append(fc.box.center if fc.box is not None else (np.nan, np.nan))
+        row = np.full(self._rows.width, np.nan)
+        row[self._cols["t"]] = fc.t_s
+        row[self._cols["face"]] = fc.found
+        row[self._cols["motion"]] = self._movement(fc)
+        if fc.box is not None:
+            row[self._cols["centre"]] = fc.box.center
         sample = FrameSample(fc)
+        if fc.found and "uniform" in self.weightings:
+            sample.rgb["uniform"] = row[self._cols["uniform"]] = region_mean(fc.crop, fc.region)
+        number = self._rows.append(row)
         if self.history_s is not None:
-            self._forget_before(fc.t_s - self.history_s)
-        nan = np.full(3, np.nan)
-        if not fc.found:
-            for w in self.weightings:
-                self._rgb[w].append(nan)
-            return sample
-        if "uniform" in self.weightings:
-            sample.rgb["uniform"] = region_mean(fc.crop, fc.region)
-            self._rgb["uniform"].append(sample.rgb["uniform"])
-        if "mask" in self.weightings:
-            self._rgb["mask"].append(nan)  # filled in when its batch runs
-            self._pending.append((len(self._t) - 1, fc.crop, fc.region))
+            self._rows.drop_while(lambda t: t < fc.t_s - self.history_s, self._cols["t"])
+        if fc.found and "mask" in self.weightings:
+            self._pending.append((number, fc.crop, fc.region))  # its colour: when its batch runs
             if len(self._pending) >= self.batch_size:
                 sample.rgb["mask"], sample.mask = self._flush()
         return sample
@@ -157,35 +151,70 @@ class TraceBuilder:
         (x0, y0), (x1, y1) = last.center, fc.box.center
         return float(np.hypot(x1 - x0, y1 - y0) / max(fc.box.w, fc.box.h, 1e-9))
 
-    def _forget_before(self, t_s: float) -> None:
-        while self._t and self._t[0] < t_s:
-            self._t.popleft()
-            self._face.popleft()
-            self._motion.popleft()
-            self._centre.popleft()
-            for values in self._rgb.values():
-                values.popleft()
-
     def _flush(self) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
         """Run the mask on pending crops; returns the last crop's (rgb, mask)."""
         if not self._pending:
             return None, None
-        idx = [i for i, _, _ in self._pending]
         crops = np.stack([c for _, c, _ in self._pending])
         gates = np.stack([g for _, _, g in self._pending])
         rgb, masks = masked_rgb(self.net, crops, self.input_size, gates)
-        for i, value in zip(idx, rgb, strict=True):
-            self._rgb["mask"][i] = value
+        for (number, _, _), value in zip(self._pending, rgb, strict=True):
+            self._rows.set(number, self._cols["mask"], value)
         self._pending = []
         return rgb[-1], masks[-1]
 
     def trace(self) -> Trace:
         """The trace of everything pushed so far (what is pending is computed first)."""
         self._flush()
+        rows, c = self._rows.view(), self._cols
         return Trace(
-            t_s=np.asarray(self._t, dtype=float),
-            rgb={w: np.asarray(v, dtype=float).reshape(-1, 3) for w, v in self._rgb.items()},
-            face=np.asarray(self._face, dtype=bool),
-            motion=np.asarray(self._motion, dtype=float),
-            centre=np.asarray(self._centre, dtype=float).reshape(-1, 2),
+            t_s=rows[:, c["t"]].copy(),
+            rgb={w: rows[:, c[w]].copy() for w in self.weightings},
+            face=rows[:, c["face"]] > 0.5,
+            motion=rows[:, c["motion"]].copy(),
+            centre=rows[:, c["centre"]].copy(),
         )
+
+
+class Rows:
+    """Rows of floats appended one at a time into one growing array (never one Python object
+    per frame: an hour of frames is a few MB), the oldest dropped from the front (live).
+    Rows are numbered from 0 in the order they came, whatever was dropped since."""
+
+    def __init__(self, width: int, capacity: int = 1024) -> None:
+        self.width = width
+        self._a = np.empty((capacity, width))
+        self._start = self._end = 0
+        self._dropped = 0
+        """Rows dropped from the front since the beginning: row number - this = position."""
+
+    def append(self, row: np.ndarray) -> int:
+        """Add one row (width,); its number."""
+        if self._end == len(self._a):
+            self._make_room()
+        self._a[self._end] = row
+        self._end += 1
+        return self._dropped + self._end - self._start - 1
+
+    def _make_room(self) -> None:
+        kept = self._a[self._start : self._end]
+        if self._start < len(self._a) // 2:  # mostly full: twice the size
+            self._a = np.empty((2 * len(self._a), self.width))
+        self._a[: len(kept)] = kept  # (numpy copies overlapping rows correctly)
+        self._start, self._end = 0, len(kept)
+
+    def drop_while(self, old, column: int) -> None:
+        """Drop rows from the front while ``old(row[column])`` holds."""
+        while self._start < self._end and old(self._a[self._start, column]):
+            self._start += 1
+            self._dropped += 1
+
+    def set(self, number: int, columns: slice, values: np.ndarray) -> None:
+        """Overwrite ``columns`` of row ``number`` (ignored if it was dropped already)."""
+        position = self._start + number - self._dropped
+        if self._start <= position < self._end:
+            self._a[position, columns] = values
+
+    def view(self) -> np.ndarray:
+        """The rows kept, (N, width) (a view: copy what must outlive the next append)."""
+        return self._a[self._start : self._end]
