@@ -219,11 +219,11 @@ def tests() -> str:
 def replace_block(text: str, name: str, content: str) -> str:
     """``text`` with the block between the section's markers replaced by ``content``."""
     pattern = re.compile(
-        rf"(<!-- figures:{re.escape(name)} -->\n).*?(\n<!-- /figures:{re.escape(name)} -->)", re.S
+        rf"(<!-- figures:{re.escape(name)} -->).*?(<!-- /figures:{re.escape(name)} -->)", re.S
     )
     if not pattern.search(text):
         raise SystemExit(f"README.md has no <!-- figures:{name} --> block")
-    return pattern.sub(lambda m: m.group(1) + content.strip() + m.group(2), text)
+    return pattern.sub(lambda m: f"{m.group(1)}\n{content.strip()}\n{m.group(2)}", text)
 
 
 def main() -> None:
