@@ -129,18 +129,13 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as out:
         for mode, flags in MODES.items():
+            where = ["--root", str(root), "--out", f"{out}/{len(results)}"]
             command = [
                 sys.executable,
                 "-m",
                 "rppg",
-                "evaluate",
-                "--dataset",
-                "ubfc",
-                "--root",
-                str(root),
-                "--out",
-                f"{out}/{len(results)}",
-                "--no-cache",
+                *"evaluate --dataset ubfc --no-cache".split(),
+                *where,
                 *flags,
             ]
             results[mode] = measure(command)

@@ -115,23 +115,8 @@ def evaluate_command():
     UBFC-layout set) for tests that run it as a separate, interruptible process."""
 
     def command(root: Path, out: Path, cache: Path, *extra: str) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "rppg",
-            "evaluate",
-            "--dataset",
-            "ubfc",
-            "--root",
-            str(root),
-            "--methods",
-            "pos",
-            "--out",
-            str(out),
-            "--cache",
-            str(cache),
-            *extra,
-        ]
+        flags = ["--root", str(root), "--out", str(out), "--cache", str(cache), *extra]
+        return [sys.executable, "-m", "rppg", *"evaluate --dataset ubfc --methods pos".split(), *flags]
 
     return command
 

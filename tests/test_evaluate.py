@@ -44,18 +44,13 @@ def mixed_set(tmp_path_factory):
 def test_mixed_set_pos_mae_and_outputs(cli, mixed_set, tmp_path):
     out = tmp_path / "eval"
     run = cli(
-        "evaluate",
-        "--dataset",
-        "ubfc",
+        *"evaluate --dataset ubfc --methods pos,chrom,green --json".split(),
         "--root",
         mixed_set,
-        "--methods",
-        "pos,chrom,green",
         "--out",
         out,
         "--cache",
         tmp_path / "cache",
-        "--json",
     )
     assert run.returncode == 0, run.stderr
     metrics = {m["method"]: m for m in json.loads(run.stdout)["metrics"]}
@@ -186,13 +181,9 @@ def test_skin_patches_as_well_as_the_source_papers_pos():
 def test_evaluation_reports_quality_and_windows(cli, mixed_set, tmp_path):
     out = tmp_path / "eval"
     run = cli(
-        "evaluate",
-        "--dataset",
-        "ubfc",
+        *"evaluate --dataset ubfc --methods pos".split(),
         "--root",
         mixed_set,
-        "--methods",
-        "pos",
         "--out",
         out,
         "--cache",
