@@ -113,9 +113,23 @@ class SignalConfig:
     whole: Literal["median", "periodogram"] = "median"
     """Whole-recording rate: ``median`` of the windows' rates, or ``periodogram`` (one
     spectrum of the whole pulse, as rPPG-Toolbox's tables)."""
+    estimator: Literal["tracked", "windows"] = "tracked"
+    """How the windows' rates are read: ``tracked`` follows the rate through the windows (a
+    continuity prior over their spectra: Viterbi offline, its forward pass live; measured on
+    real compressed webcam video: README, accuracy); ``windows`` reads each window alone (its
+    strongest peak, after the harmonic guard), as the ground truth always is."""
+    track_bpm_per_s: float = 2.0
+    """The continuity prior: standard deviation of the rate's change per second (bpm/s); the
+    result is flat from 1 to 6 (README)."""
+    track_refine_bpm: float = 3.0
+    """A tracked window reports its own strongest rate within this distance of the track
+    (bpm): half the main lobe of a 10 s window's spectrum."""
+    track_step_bpm: float = 0.5
+    """Spacing of the rates the tracker follows (bpm)."""
     harmonic_guard: bool = True
-    """Report f/2 instead of the band's strongest peak f when the spectrum has a peak near
-    f/2 (within ``snr_tolerance_hz``) with at least ``harmonic_ratio`` of f's power."""
+    """``windows``: report f/2 instead of the band's strongest peak f when the spectrum has a
+    peak near f/2 (within ``snr_tolerance_hz``) with at least ``harmonic_ratio`` of f's power.
+    (Tracked rates need none: on real webcam video the guard halved right rates.)"""
     harmonic_ratio: float = 0.5
     """Power share of f that a peak near f/2 needs for the harmonic guard to choose it."""
 
@@ -145,6 +159,12 @@ class QualityConfig:
     usable_share_good: float = 0.7
     """A recording's share of windows rated good or fair, for a good recording."""
     usable_share_fair: float = 0.5
+    """... for a fair recording."""
+    agreeing_share_good: float = 0.85
+    """A recording's share of windows whose own rate agrees with the one reported (within
+    ``signal.track_refine_bpm``), for a good recording: a tracked rate through windows that
+    each say something else is not to be trusted."""
+    agreeing_share_fair: float = 0.75
     """... for a fair recording."""
 
 

@@ -73,14 +73,28 @@ def load_trace(rec: Recording, cfg: Config, weightings: set[str], cache_dir: Pat
     if len(cached) == len(weightings):
         first = next(iter(cached.values()))
         rgb = {w: a["rgb"] for w, a in cached.items()}
-        return Trace(first["t_s"], rgb, first["face"].astype(bool), first["motion"])
+        return Trace(
+            first["t_s"],
+            rgb,
+            first["face"].astype(bool),
+            first["motion"],
+            first["centre"],
+            [str(w) for w in first["warnings"]],
+        )
     wanted = set(weightings) | {"uniform"}
     if mask_weights_path(cfg.model.weights).is_file():
         wanted.add("mask")  # the default method: worth its inference cost once, for good
     trace = extract_trace(rec.frames(), cfg, wanted)
     if cache_dir is not None:
         for w, rgb in trace.rgb.items():
-            arrays = {"t_s": trace.t_s, "face": trace.face, "motion": trace.motion, "rgb": rgb}
+            arrays = {
+                "t_s": trace.t_s,
+                "face": trace.face,
+                "motion": trace.motion,
+                "centre": trace.centre,
+                "warnings": np.array(trace.warnings, dtype=str),
+                "rgb": rgb,
+            }
             save_arrays(cache_dir, trace_key(rec, cfg, w), arrays)
     return trace
 
@@ -103,7 +117,11 @@ def evaluate_recording(
         return failed_result(rec, methods, f"no face: {exc}")
     except RppgError as exc:
         return failed_result(rec, methods, f"bad video: {exc}")
-    extra = {"frames": trace.frames, "face_ratio": round(trace.face_ratio, 4)}
+    extra = {
+        "frames": trace.frames,
+        "face_ratio": round(trace.face_ratio, 4),
+        "warnings": "; ".join(truth.notes + trace.warnings),
+    }
     t0, t1 = float(trace.t_s[0]), float(trace.t_s[-1])
     try:
         check_coverage(truth, t0, t1, rec.name)

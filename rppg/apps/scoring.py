@@ -51,6 +51,9 @@ class Row:
     setup: str = ""
     frames: int = 0
     face_ratio: float = np.nan
+    warnings: str = ""
+    """What was wrong with the recording's files but read anyway (repaired ground-truth times,
+    a video cut short), "; "-separated."""
 
 
 @dataclass

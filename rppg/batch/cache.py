@@ -25,7 +25,7 @@ import numpy as np
 
 from rppg.files import atomic_write
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """Bump when the meaning of cached arrays changes: old entries are then ignored."""
 
 

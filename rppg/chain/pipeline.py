@@ -49,9 +49,14 @@ class Pulse:
     fs: float
     """Their rate (Hz)."""
     flat: np.ndarray
-    """The projection, detrended, not band-passed (M,)."""
-    pulse: np.ndarray
-    """Band-passed to the heart-rate band (M,)."""
+    """The method's (first) projection, detrended, not band-passed (M,)."""
+    pulses: tuple[np.ndarray, ...]
+    """Each projection band-passed to the heart-rate band, (M,) each; the first is the pulse."""
+
+    @property
+    def pulse(self) -> np.ndarray:
+        """The method's pulse, band-passed (M,)."""
+        return self.pulses[0]
 
 
 @dataclass
@@ -90,6 +95,8 @@ class Analysis:
     """Uniform sample times (s), (M,)."""
     pulse: np.ndarray
     """Band-passed pulse, (M,)."""
+    pulses: tuple[np.ndarray, ...]
+    """Every projection's band-passed pulse, (M,) each (the first is ``pulse``)."""
     hr_bpm: float | None
     """Whole-recording heart rate (bpm): the median of the windows' (``signal.whole``)."""
     snr_db: float | None
@@ -131,13 +138,15 @@ def pulse_of(trace: Trace, method: Method | str, cfg: Config, name: str = "") ->
         )
     fs = signal.frame_rate(t_valid)
     t_u, rgb_u = signal.resample_uniform(trace.t_s, rgb, fs)
-    flat = project(rgb_u, fs, m, sig)
-    return Pulse(m, t_u, fs, flat, signal.bandpass(flat, fs, sig.band_hz, sig.filter_order))
+    flats = project(rgb_u, fs, m, sig)
+    pulses = tuple(signal.bandpass(f, fs, sig.band_hz, sig.filter_order) for f in flats)
+    return Pulse(m, t_u, fs, flats[0], pulses)
 
 
 def heart_rate(p: Pulse, sig: SignalConfig) -> HeartRate:
-    """The whole recording's rate and SNR and the windows' series (:func:`signal.recording_hr`)."""
-    return HeartRate(*signal.recording_hr(p.pulse, p.fs, sig, t0_s=float(p.t_s[0])))
+    """The whole recording's rate and SNR and the windows' series, read from all the method's
+    pulses (:func:`signal.recording_hr`)."""
+    return HeartRate(*signal.recording_hr(p.pulses, p.fs, sig, t0_s=float(p.t_s[0])))
 
 
 def rate_quality(hr: HeartRate, p: Pulse, trace: Trace, cfg: Config) -> tuple[Rating, list[Rating]]:
@@ -177,6 +186,7 @@ def analyse(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> 
         p.fs,
         p.t_s,
         p.pulse,
+        p.pulses,
         hr.hr_bpm,
         hr.snr_db,
         hr.series,
@@ -224,6 +234,7 @@ def extract_trace(
             if on_sample is not None:
                 on_sample(sample)
         trace = builder.trace()
+    trace.warnings = list(source.warnings)
     if trace.frames == 0:
         raise RppgError(f"{source.name}: no frames could be decoded (empty or truncated video)")
     return trace
@@ -273,7 +284,7 @@ class ProcessResult:
         if gaps:
             spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps[:5]) + (", ..." if len(gaps) > 5 else "")
             out.append(f"no face at {spans}")
-        return out
+        return out + self.trace.warnings
 
     def summary(self) -> dict:
         """The JSON object of the CLI contract (``rppg process --json``)."""

@@ -51,10 +51,14 @@ class Evidence:
     motion: float
     """Mean speed of the face (face sizes per second)."""
     spread_bpm: float = np.nan
-    """How far this reading is from its neighbours (windows) or how much the windows
-    scatter around it (recording), bpm; NaN when unknown."""
+    """How far a window's own rate is from the one it reports (the track can carry a window
+    through noise; a window whose own spectrum says something else is unsteady), or how much
+    the windows scatter around a recording's rate, bpm; NaN when unknown."""
     usable_share: float = np.nan
     """Recordings: the share of their windows rated good or fair; NaN for a window."""
+    agreeing_share: float = np.nan
+    """Recordings: the share of their windows whose own rate agrees with the one reported;
+    NaN for a window."""
 
 
 def rate(e: Evidence, q: QualityConfig) -> Rating:
@@ -84,6 +88,10 @@ def rate(e: Evidence, q: QualityConfig) -> Rating:
         r.worse("poor", f"{share} usable")
     elif e.usable_share < q.usable_share_good:
         r.worse("fair", f"{100 * e.usable_share:.0f}% of the windows usable")
+    if e.agreeing_share < q.agreeing_share_fair:
+        r.worse("poor", f"only {100 * e.agreeing_share:.0f}% of the windows agree with the rate")
+    elif e.agreeing_share < q.agreeing_share_good:
+        r.worse("fair", f"{100 * e.agreeing_share:.0f}% of the windows agree with the rate")
     return r
 
 
@@ -102,18 +110,17 @@ def motion(trace, inside: np.ndarray) -> float:
 def window_evidence(
     series: HrSeries, trace, window_s: float, which: Sequence[int] | None = None
 ) -> list[Evidence]:
-    """The evidence of the windows ``which`` (default: all) of a heart-rate series. A
-    window's spread is the median absolute difference of its rate from the other windows'
-    within one window length of it: its neighbours on both sides offline, the readings
-    before it live (the only ones there are yet)."""
+    """The evidence of the windows ``which`` (default: all) of a heart-rate series, from the
+    series and the frames of the trace each window covers. A window's spread is how far its
+    own rate (what its spectra alone say) is from the rate it reports: offline and live alike,
+    since each window carries both."""
     indices = range(len(series.t_s)) if which is None else which
+    own = series.own
     out = []
     for i in indices:
         t, hr, snr = series.t_s[i], series.hr_bpm[i], series.snr_db[i]
         inside = signal.within(trace.t_s, t - window_s, t)
-        near = np.abs(series.t_s - t) <= window_s
-        others = series.hr_bpm[near & (series.t_s != t) & np.isfinite(series.hr_bpm)]
-        spread = float(np.median(np.abs(others - hr))) if len(others) and np.isfinite(hr) else np.nan
+        spread = float(abs(own[i] - hr)) if np.isfinite(hr) and np.isfinite(own[i]) else np.nan
         share = float(trace.face[inside].mean()) if inside.any() else 0.0
         out.append(Evidence(hr, snr, share, motion(trace, inside), spread))
     return out
@@ -125,18 +132,27 @@ def rate_windows(series: HrSeries, trace, cfg: Config) -> list[Rating]:
 
 
 def recording_evidence(
-    hr_bpm: float | None, snr_db: float | None, series: HrSeries, windows: list[Rating], trace
+    hr_bpm: float | None,
+    snr_db: float | None,
+    series: HrSeries,
+    windows: list[Rating],
+    trace,
+    agree_bpm: float,
 ) -> Evidence:
     """The whole recording's evidence; its spread is the median absolute difference of the
     windows' rates from the whole recording's ``hr_bpm``, its usable share that of its
-    ``windows`` rated good or fair."""
+    ``windows`` rated good or fair, its agreeing share that of the windows whose own rate is
+    within ``agree_bpm`` of their reported one."""
     hr = np.nan if hr_bpm is None else hr_bpm
     rates = series.hr_bpm[np.isfinite(series.hr_bpm)]
     spread = float(np.median(np.abs(rates - hr))) if len(rates) > 1 and np.isfinite(hr) else np.nan
     everything = np.ones(len(trace.t_s), bool)
     snr = np.nan if snr_db is None else snr_db
     usable = float(np.mean([r.label in ("good", "fair") for r in windows])) if windows else np.nan
-    return Evidence(hr, snr, trace.face_ratio, motion(trace, everything), spread, usable)
+    rated = np.isfinite(series.hr_bpm)
+    agreeing = np.abs(series.own[rated] - series.hr_bpm[rated]) <= agree_bpm
+    agree = float(agreeing.mean()) if rated.sum() > 1 else np.nan
+    return Evidence(hr, snr, trace.face_ratio, motion(trace, everything), spread, usable, agree)
 
 
 GREY_LEVELS = 4.0
@@ -164,7 +180,8 @@ def rate_recording(
 ) -> Rating:
     """The whole recording's rating (``windows``: the ratings of ``series``' windows), with
     the reasons a user should hear first."""
-    r = rate(recording_evidence(hr_bpm, snr_db, series, windows, trace), cfg.quality)
+    evidence = recording_evidence(hr_bpm, snr_db, series, windows, trace, cfg.signal.track_refine_bpm)
+    r = rate(evidence, cfg.quality)
     duration = float(trace.t_s[-1] - trace.t_s[0]) if trace.frames > 1 else 0.0
     if duration < cfg.signal.window_s:
         r.worse("poor", f"short: {duration:.1f} s, less than one {cfg.signal.window_s:g} s window")

@@ -6,10 +6,11 @@
 
 The estimator composes the face stage (one frame at a time) and a trace builder that keeps
 the last ``window_s + margin`` seconds of colour samples; once per ``hop_s`` of video time it
-runs the offline pulse extraction (:func:`rppg.pipeline.pulse_of`) on that buffer, reads the
-heart rate of the window ending at the newest frame by the same windowed estimator as
-offline (:func:`rppg.signal.windowed_hr`), and rates it with the same evidence
-(:func:`rppg.quality.window_evidence`).
+runs the offline pulse extraction (:func:`rppg.chain.pipeline.pulse_of`) on that buffer,
+takes the spectra of the window ending at the newest frame and reads its rate by the
+offline model one window at a time (:class:`rppg.signal.tracking.OnlineTracker`: the
+forward pass of the continuity prior offline's Viterbi path uses), and rates it with the
+same evidence (:func:`rppg.chain.quality.window_evidence`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from rppg.config import Config
 from rppg.errors import RppgError
 from rppg.face.stage import FaceStage
 from rppg.io.frames import Frame
+from rppg.signal.tracking import OnlineTracker, rate_grid, window_powers
 
 MARGIN_S = 4.0
 """Extra seconds of history filtered along with the window, so that the band-pass edges
@@ -64,6 +66,7 @@ class StreamingEstimator:
         self.builder = builder
         self.method = method
         self.cfg = cfg
+        self.tracker = OnlineTracker(rate_grid(cfg.signal), cfg.signal)
         self.reset()
 
     @classmethod
@@ -76,12 +79,12 @@ class StreamingEstimator:
     def reset(self) -> None:
         self.face.reset()
         self.builder.reset()
+        self.tracker.reset()
         self._times: deque[float] = deque()
         self._next_update: float | None = None
         self._hr: float | None = None
         self._snr: float | None = None
         self._quality = Rating("none", ["measuring"])
-        self._recent: deque[tuple[float, float, float]] = deque()  # (t, hr, snr) of past readings
         self._pulse = np.empty(0)
         self._t0: float | None = None
 
@@ -112,30 +115,21 @@ class StreamingEstimator:
         trace = self.builder.trace()
         try:
             p = pulse_of(trace, self.method, self.cfg, name="live")
-        except RppgError as exc:  # no face in the buffer yet, or too little of it
+        except RppgError as exc:  # no face in the buffer yet, or too little of it: start afresh
+            self.tracker.reset()
             self._hr, self._snr, self._pulse = None, None, np.empty(0)
             self._quality = Rating("none", [str(exc).removeprefix("live: ")])
             return
         sig = self.cfg.signal
-        last = signal.windowed_hr(p.pulse, p.fs, sig, float(p.t_s[0]), ends=[len(p.pulse)])
-        hr, snr = float(last.hr_bpm[0]), float(last.snr_db[0])
-        self._hr = None if np.isnan(hr) else hr
-        self._snr = None if np.isnan(snr) else snr
-        self._pulse = p.pulse[-int(round(sig.window_s * p.fs)) :]
-        self._quality = self._rate(trace, t, hr, snr)
-
-    def _rate(self, trace, t: float, hr: float, snr: float) -> Rating:
-        """The last window's rating by the offline evidence: its neighbours are the readings
-        of the last window length (those before it: the later ones do not exist yet)."""
-        window = self.cfg.signal.window_s
-        while self._recent and self._recent[0][0] < t - window:
-            self._recent.popleft()
-        rows = np.array([*self._recent, (t, hr, snr)], dtype=float)  # (K, 3): t, hr, snr
-        if np.isfinite(hr):
-            self._recent.append((t, hr, snr))
-        series = signal.HrSeries(rows[:, 0], rows[:, 1], rows[:, 2])
-        evidence = quality.window_evidence(series, trace, window, which=[len(rows) - 1])[0]
-        return quality.rate(evidence, self.cfg.quality)
+        wlen = int(round(sig.window_s * p.fs))
+        last = np.array([len(p.pulse)])
+        powers = [window_powers(x, p.fs, last, wlen, self.tracker.bpm, sig)[0] for x in p.pulses]
+        hr, snr, own = self.tracker.push(powers)
+        self._hr, self._snr = hr, None if np.isnan(snr) else snr
+        self._pulse = p.pulse[-wlen:]
+        window = signal.HrSeries(np.array([t]), np.array([hr]), np.array([snr]), np.array([own]))
+        evidence = quality.window_evidence(window, trace, sig.window_s)[0]
+        self._quality = quality.rate(evidence, self.cfg.quality)
 
     def close(self) -> None:
         self.face.close()

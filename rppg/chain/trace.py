@@ -50,6 +50,9 @@ class Trace:
     over the box's size, (N,); NaN without a face."""
     centre: np.ndarray | None = None
     """The face box centre per frame (frame pixels), (N, 2); NaN without a face."""
+    warnings: list[str] = field(default_factory=list)
+    """What was wrong with the input but read anyway (from the frame source: a file cut short,
+    frame times skipped)."""
 
     @property
     def frames(self) -> int:

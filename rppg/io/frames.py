@@ -31,12 +31,19 @@ class Frame:
 
 
 class FrameSource:
-    """Base of all frame sources: iterate for frames, ``close()`` when done."""
+    """Base of all frame sources: iterate for frames, ``close()`` when done. Frame times
+    strictly increase: a frame whose time repeats or goes back is skipped, and said."""
 
     name: str = "source"
     """What the source reads (a path or 'camera 0'), used in messages."""
     nominal_fps: float | None = None
     """Frame rate announced by the container or camera (Hz); may be wrong."""
+    warnings: tuple[str, ...] = ()
+    """What is wrong with the input but was read anyway (a file cut short, times skipped),
+    known once the frames are read; short sentences."""
+
+    def warn(self, message: str) -> None:
+        self.warnings = (*self.warnings, message)
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -49,6 +56,14 @@ class FrameSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def increasing(t_s: np.ndarray) -> np.ndarray:
+    """Which samples to keep so that times strictly increase: each later than every one
+    before it, bool (K,). Real time lines repeat a time now and then, or step back."""
+    t = np.asarray(t_s, dtype=float)
+    before = np.maximum.accumulate(np.concatenate([[-np.inf], t[:-1]])) if len(t) else t
+    return t > before
 
 
 _END = object()

@@ -16,7 +16,7 @@ import numpy as np
 
 from rppg.errors import RppgError
 from rppg.files import natural_key
-from rppg.io.frames import Frame, FrameSource, prefetch
+from rppg.io.frames import Frame, FrameSource, increasing, prefetch
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 _NUMBER = re.compile(r"(\d+)")
@@ -56,6 +56,10 @@ class ImageFolderSource(FrameSource):
             t = np.arange(len(self.files)) / fps
         else:
             raise RppgError(f"{folder}: image names carry no times; pass --fps")
+        keep = increasing(t)
+        if not keep.all():
+            self.warn(f"{int((~keep).sum())} image(s) whose time repeats or goes back skipped")
+            self.files, t = [f for f, k in zip(self.files, keep, strict=True) if k], t[keep]
         self.t_s = t - t[0]
         self.nominal_fps = fps or (float(1.0 / np.median(np.diff(self.t_s))) if len(t) > 1 else None)
 

@@ -12,14 +12,14 @@ recording is plain data (picklable, for worker processes); it opens nothing unti
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from rppg.errors import RppgError
 from rppg.files import natural_key
-from rppg.io.frames import FrameSource
+from rppg.io.frames import FrameSource, increasing
 from rppg.io.video import VideoFileSource
 from rppg.registry import Registry
 
@@ -36,24 +36,60 @@ class GroundTruth:
     """Heart rate reported by the device (bpm), (K,), where the dataset has it."""
     resp: np.ndarray | None = None
     """Respiration (belt or thermistor, arbitrary units), (K,), where the dataset has it."""
+    notes: list[str] = field(default_factory=list)
+    """What was repaired on reading (repeated or backward times dropped, gaps bridged)."""
 
     def check(self, name: str) -> GroundTruth:
-        """Raise a one-line error for empty, NaN or non-increasing ground truth."""
+        """The ground truth as it can be used: harmless quirks of real files repaired, each
+        said in :attr:`notes` (times that repeat or step back: those samples dropped; gaps up
+        to ``MAX_GAP_S``: bridged later by interpolation); a one-line error for what cannot
+        be used (empty, NaN, lengths that differ, times that mostly do not increase, a longer
+        gap in a wave)."""
         if len(self.t_s) < 2 or (self.ppg is None and self.hr_bpm is None):
             raise RppgError(f"{name}: ground truth is empty")
-        for label, values in (
-            ("times", self.t_s),
-            ("ppg", self.ppg),
-            ("hr", self.hr_bpm),
-            ("resp", self.resp),
-        ):
-            if values is not None and not np.isfinite(values).all():
+        for label, _, values in self._channels():
+            if not np.isfinite(values).all():
                 raise RppgError(f"{name}: ground truth {label} contain NaN or inf")
-            if values is not None and len(values) != len(self.t_s):
+            if len(values) != len(self.t_s):
                 raise RppgError(f"{name}: ground truth {label} and times differ in length")
-        if np.any(np.diff(self.t_s) <= 0):
-            raise RppgError(f"{name}: ground truth times do not increase")
-        return self
+        keep = increasing(self.t_s)
+        dropped = int((~keep).sum())
+        if dropped > MAX_DROPPED * len(keep):
+            raise RppgError(
+                f"{name}: ground truth times do not increase ({dropped} of {len(keep)} samples go back)"
+            )
+        truth = self
+        if dropped:
+            kept = {field_name: values[keep] for _, field_name, values in self._channels()}
+            truth = replace(self, **kept, notes=list(self.notes))
+            truth.notes.append(f"ground truth: {dropped} sample(s) whose time repeats or goes back dropped")
+        if truth.ppg is None:  # a heart-rate series may be sparse: one value a minute
+            return truth
+        gaps = np.diff(truth.t_s)
+        k = int(np.argmax(gaps))
+        if gaps[k] > MAX_GAP_S:
+            raise RppgError(
+                f"{name}: ground truth has a {gaps[k]:.1f} s gap at {truth.t_s[k]:.1f} s "
+                f"(up to {MAX_GAP_S:g} s are bridged)"
+            )
+        if gaps[k] > GAP_NOTE_FACTOR * np.median(gaps):
+            truth.notes.append(f"ground truth: a {gaps[k]:.2f} s gap at {truth.t_s[k]:.1f} s bridged")
+        return truth
+
+    def _channels(self) -> list[tuple[str, str, np.ndarray]]:
+        """(label in messages, field name, values) of the times and each channel there is."""
+        named = (("times", "t_s"), ("ppg", "ppg"), ("hr", "hr_bpm"), ("resp", "resp"))
+        return [
+            (label, name, getattr(self, name)) for label, name in named if getattr(self, name) is not None
+        ]
+
+
+MAX_DROPPED = 0.01
+"""Up to this share of samples whose time repeats or goes back is dropped; more is refused."""
+MAX_GAP_S = 2.0
+"""Gaps in the ground truth up to this long (s) are bridged (a beat or two); longer ones refused."""
+GAP_NOTE_FACTOR = 10.0
+"""A gap this many times the median sample interval is said in the notes."""
 
 
 @dataclass

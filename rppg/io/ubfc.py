@@ -2,8 +2,12 @@
 
 DATASET_2: ``subjectN/vid.avi`` + ``ground_truth.txt`` with three whitespace-separated lines:
 PPG wave, device HR (bpm), timestamps (s). DATASET_1: ``<name>/vid.avi`` + ``gtdump.xmp``,
-a CSV of time (ms), HR, SpO2, PPG at about 62 Hz. Ground truth is placed on the frames'
-clock by its own timestamps, never by sample index.
+a CSV of time (ms), HR, SpO2, PPG at about 62 Hz. The video may have any video suffix
+(re-encoded copies are often ``vid.mp4``). Ground truth is placed on the frames' clock by its
+own timestamps, never by sample index; real time lines repeat a time now and then, or start
+at an offset (:meth:`rppg.io.recording.GroundTruth.check` repairs and says so). The device's
+HR line is kept only for recordings without a wave: on some real subjects it drops to a few
+bpm while the wave is clean.
 
     recs = load_dataset("ubfc", "/data/UBFC/DATASET_2")
 """
@@ -16,6 +20,7 @@ import numpy as np
 
 from rppg.errors import RppgError
 from rppg.io.recording import Dataset, GroundTruth, Recording, register_dataset, side_file
+from rppg.io.video import VIDEO_SUFFIXES
 
 
 @register_dataset
@@ -24,8 +29,11 @@ class Ubfc(Dataset):
 
     def recordings(self, root: Path) -> list[Recording]:
         recs = []
-        for video in root.rglob("vid.avi"):
-            folder = video.parent
+        found = [v for v in root.rglob("vid.*") if v.suffix.lower() in VIDEO_SUFFIXES]
+        videos: dict[Path, Path] = {}  # one a folder: .avi (the original) before re-encodings
+        for video in sorted(found, key=lambda v: VIDEO_SUFFIXES.index(v.suffix.lower())):
+            videos.setdefault(video.parent, video)
+        for folder, video in sorted(videos.items()):
             gt = folder / "ground_truth.txt"
             xmp = folder / "gtdump.xmp"
             truth = gt if gt.exists() or not xmp.exists() else xmp

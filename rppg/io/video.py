@@ -23,6 +23,16 @@ from rppg.runtime import native_stderr_silenced
 MAX_PLAUSIBLE_FPS = 1000.0
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mkv", ".mov")
 """File endings the dataset loaders treat as videos."""
+CUT_SHORT = 0.9
+"""A file that decodes to fewer than this share of the frames its header promises is said
+to be cut short (headers of some codecs count a few frames off, so not every difference)."""
+TURNS = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+"""Clockwise turns (degrees) an image can be given, as OpenCV rotates them."""
+
+
+def turned(image: np.ndarray, degrees: int) -> np.ndarray:
+    """``image`` turned ``degrees`` (0, 90, 180 or 270) clockwise."""
+    return image if degrees % 360 == 0 else cv2.rotate(image, TURNS[degrees % 360])
 
 
 class VideoFileSource(FrameSource):
@@ -31,7 +41,11 @@ class VideoFileSource(FrameSource):
     Timestamps, in order of preference: ``timestamps`` given by the caller (s, one per
     frame, e.g. from a dataset's side file); the frame index over ``fps`` when the caller
     knows the true rate; the container's per-frame presentation times; index / container fps.
-    Container times that stall or run backwards are replaced by index / fps.
+    Container times that stall or run backwards are replaced by index / fps; a frame whose
+    time still does not increase is skipped. Frames are turned upright as the container's
+    rotation says (a phone held upright), whatever OpenCV's own default. A file that decodes
+    to far fewer frames than its header promises, or than the timestamps given, says so in
+    :attr:`warnings`.
     """
 
     def __init__(
@@ -55,6 +69,12 @@ class VideoFileSource(FrameSource):
         if not cap.isOpened():
             raise RppgError(f"{path}: not a readable video (unknown format, or truncated)")
         meta_fps = cap.get(cv2.CAP_PROP_FPS)
+        self.promised_frames = int(max(cap.get(cv2.CAP_PROP_FRAME_COUNT), 0))
+        self.rotation = (
+            int(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
+            if hasattr(cv2, "CAP_PROP_ORIENTATION_META")
+            else 0
+        )
         cap.release()
         self.container_fps = meta_fps if 0 < meta_fps < MAX_PLAUSIBLE_FPS else None
         self.fps_override = fps
@@ -67,20 +87,34 @@ class VideoFileSource(FrameSource):
 
     def _decode(self) -> Iterator[Frame]:
         cap = _open(self.path)
+        if self.rotation and hasattr(cv2, "CAP_PROP_ORIENTATION_AUTO"):
+            cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)  # turned here, once, whatever the version
         try:
             fps = self.fps_override or self.container_fps
             last_t = -np.inf
-            index = 0
+            index = skipped = 0
             while True:
                 ok, image = cap.read()
                 if not ok:
                     break
                 t = self._frame_time(index, cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, fps, last_t)
-                last_t = t
-                yield Frame(index, t, image)
                 index += 1
+                if t <= last_t:
+                    skipped += 1
+                    continue
+                last_t = t
+                yield Frame(index - 1, t, turned(image, self.rotation))
         finally:
             cap.release()
+        self._say_what_was_wrong(index, skipped)
+
+    def _say_what_was_wrong(self, decoded: int, skipped: int) -> None:
+        promised = len(self.timestamps) if self.timestamps is not None else self.promised_frames
+        what = "timestamps given" if self.timestamps is not None else "frames its header promises"
+        if promised and decoded < CUT_SHORT * promised:
+            self.warn(f"cut short: {decoded} frames decode of the {promised} {what}")
+        if skipped:
+            self.warn(f"{skipped} frame(s) whose time repeats or goes back skipped")
 
     def _frame_time(self, index: int, container_t: float, fps: float | None, last_t: float) -> float:
         if self.timestamps is not None:

@@ -17,6 +17,7 @@ times in seconds. Settings (band, windows, spectral resolution) come as one
 | ``filters`` | sampling by time onto a uniform grid, frame rate, detrend, zero-phase band-pass |
 | ``projections`` | GREEN, CHROM, POS, LGI, OMIT, PBV, ICA |
 | ``spectrum`` | periodogram, peak, harmonic guard, SNR, the heart rate of one stretch |
+| ``tracking`` | the rate followed across windows: offline (Viterbi) and live (forward pass) |
 | ``heart_rate`` | the windows (one convention for all), rate over time, the whole recording's |
 | ``beats``, ``hrv``, ``respiration`` | beats and intervals, HRV, breathing rate |
 | ``metrics`` | MAE, RMSE, MAPE, Pearson r, with standard errors |
@@ -34,10 +35,13 @@ from rppg.signal.filters import (
     resample_uniform,
 )
 from rppg.signal.heart_rate import (
+    ESTIMATORS,
     WHOLE_ESTIMATES,
     HrSeries,
     median_of_windows,
+    periodogram_hr,
     recording_hr,
+    tracked_hr,
     window_ends,
     windowed_hr,
     within,
@@ -55,6 +59,7 @@ from rppg.signal.spectrum import (
 
 __all__ = [
     "PULSE_SIGNATURE_RGB",
+    "ESTIMATORS",
     "WHOLE_ESTIMATES",
     "HrSeries",
     "Spectrum",
@@ -69,6 +74,7 @@ __all__ = [
     "ica",
     "lgi",
     "median_of_windows",
+    "periodogram_hr",
     "normalize_by_moving_mean",
     "omit",
     "parabolic_offset",
@@ -80,6 +86,7 @@ __all__ = [
     "snr_db",
     "spectrum",
     "subharmonic",
+    "tracked_hr",
     "window_ends",
     "windowed_hr",
     "within",

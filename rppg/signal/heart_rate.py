@@ -1,18 +1,25 @@
-"""Heart rate over time: the one windowing convention of rppg, windowed rates, and the
-whole recording's rate read from them.
+"""Heart rate over time: the one windowing convention of rppg, the rate of each window (read
+alone, or followed across windows), and the whole recording's rate read from them.
 
-    series = windowed_hr(pulse, fs, sig, t0_s)       # HrSeries(t_s, hr_bpm, snr_db), 10 s / 1 s
-    hr_bpm, snr_db, series = recording_hr(pulse, fs, sig)
+    series = recording_hr([pos, pbv], fs, sig, t0_s)[2]   # HrSeries(t_s, hr_bpm, snr_db, own_bpm)
+    hr_bpm, snr_db, series = recording_hr([pulse], fs, sig) # the whole recording too
+    series = windowed_hr(pulse, fs, sig, t0_s)             # each 10 s window alone (1 s hop)
+
+``signal.estimator`` says how the windows are read: ``tracked`` (the default) follows the
+rate through them (:mod:`rppg.signal.tracking`); ``windows`` reads each alone, its strongest
+peak after the harmonic guard, as the ground truth is read (:mod:`rppg.chain.reference`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from rppg.config import SignalConfig
 from rppg.signal.spectrum import estimate_hr
+from rppg.signal.tracking import follow, rate_grid, window_powers
 
 _DEFAULTS = SignalConfig()
 
@@ -24,6 +31,14 @@ class HrSeries:
     t_s: np.ndarray
     hr_bpm: np.ndarray
     snr_db: np.ndarray
+    own_bpm: np.ndarray | None = None
+    """What each window's spectra alone say (bpm) where the rates were followed across
+    windows; None where each rate is its window's own."""
+
+    @property
+    def own(self) -> np.ndarray:
+        """Each window's own rate (bpm): :attr:`own_bpm`, or the rates themselves."""
+        return self.hr_bpm if self.own_bpm is None else self.own_bpm
 
 
 def window_ends(n: int, fs: float, window_s: float, hop_s: float) -> np.ndarray:
@@ -65,6 +80,26 @@ def windowed_hr(
     return HrSeries(t0_s + (ends - 1) / fs, hr, snr)
 
 
+def tracked_hr(pulses: Sequence[np.ndarray], fs: float, sig: SignalConfig, t0_s: float = 0.0) -> HrSeries:
+    """HR (bpm) and SNR (dB) of the sliding windows of one or more pulses of the same trace
+    (each (N,); e.g. POS and PBV), the rate followed across the windows
+    (:func:`rppg.signal.tracking.follow`), with each window's own rate."""
+    n = len(pulses[0])
+    wlen = min(n, int(round(sig.window_s * fs)))
+    ends = window_ends(n, fs, sig.window_s, sig.hop_s)
+    bpm = rate_grid(sig)
+    track = follow([window_powers(p, fs, ends, wlen, bpm, sig) for p in pulses], bpm, sig)
+    return HrSeries(t0_s + (ends - 1) / fs, track.hr_bpm, track.snr_db, track.own_bpm)
+
+
+ESTIMATORS = {
+    "tracked": tracked_hr,
+    "windows": lambda pulses, fs, sig, t0_s: windowed_hr(pulses[0], fs, sig, t0_s),
+}
+"""How the windows' rates are read (``signal.estimator``): followed across the windows, or
+each window alone (of the first pulse)."""
+
+
 def median_of_windows(series: HrSeries) -> tuple[float | None, float | None]:
     """The median of a series' rates (bpm) and of its SNRs (dB), over the windows that have one."""
     ok = np.isfinite(series.hr_bpm)
@@ -74,9 +109,24 @@ def median_of_windows(series: HrSeries) -> tuple[float | None, float | None]:
     return float(np.median(series.hr_bpm[ok])), float(np.median(snr)) if len(snr) else None
 
 
+def periodogram_hr(
+    pulses: Sequence[np.ndarray], fs: float, sig: SignalConfig
+) -> tuple[float | None, float | None]:
+    """The rate (bpm) and SNR (dB) of one spectrum of the whole recording: of one pulse, its
+    peak (:func:`rppg.signal.spectrum.estimate_hr`); of several, the strongest rate they agree
+    on (the tracker's emission over one window as long as the recording)."""
+    if len(pulses) == 1:
+        return estimate_hr(pulses[0], fs, sig)
+    bpm = rate_grid(sig)
+    n = len(pulses[0])
+    track = follow([window_powers(p, fs, np.array([n]), n, bpm, sig) for p in pulses], bpm, sig)
+    hr, snr = track.hr_bpm[0], track.snr_db[0]
+    return float(hr), None if not np.isfinite(snr) else float(snr)
+
+
 WHOLE_ESTIMATES = {
-    "median": lambda pulse, fs, sig, series: median_of_windows(series),
-    "periodogram": lambda pulse, fs, sig, series: estimate_hr(pulse, fs, sig),
+    "median": lambda pulses, fs, sig, series: median_of_windows(series),
+    "periodogram": lambda pulses, fs, sig, series: periodogram_hr(pulses, fs, sig),
 }
 """How a whole recording's rate is read (``signal.whole``): ``median``, the median of the
 windows' rates and SNRs (robust to windows spoilt by motion or noise); or ``periodogram``,
@@ -84,17 +134,17 @@ the peak of one spectrum of the whole pulse (as rPPG-Toolbox's tables do)."""
 
 
 def recording_hr(
-    pulse: np.ndarray, fs: float, sig: SignalConfig | None = None, t0_s: float = 0.0
+    pulses: Sequence[np.ndarray] | np.ndarray,
+    fs: float,
+    sig: SignalConfig | None = None,
+    t0_s: float = 0.0,
+    estimator: str | None = None,
 ) -> tuple[float | None, float | None, HrSeries]:
-    """Whole-recording heart rate (bpm), SNR (dB) and the windows' series of a pulse (N,),
-    the whole read from the windows as ``sig.whole`` says."""
+    """Whole-recording heart rate (bpm), SNR (dB) and the windows' series of one pulse (N,)
+    or several of the same trace: the windows read as ``estimator`` (default
+    ``sig.estimator``) says, the whole read from them as ``sig.whole`` says."""
     sig = sig or _DEFAULTS
-    series = windowed_hr(pulse, fs, sig, t0_s)
-    try:
-        whole = WHOLE_ESTIMATES[sig.whole]
-    except KeyError:
-        raise ValueError(
-            f"unknown signal.whole {sig.whole!r} (choose from: {', '.join(WHOLE_ESTIMATES)})"
-        ) from None
-    hr, snr = whole(pulse, fs, sig, series)
+    pulses = [np.asarray(pulses, float)] if np.ndim(pulses) == 1 else list(pulses)
+    series = ESTIMATORS[estimator or sig.estimator](pulses, fs, sig, t0_s)
+    hr, snr = WHOLE_ESTIMATES[sig.whole](pulses, fs, sig, series)
     return hr, snr, series
