@@ -4,7 +4,8 @@
     python scripts/quality_calibration.py --shared ../shared/data       # where the real clips are
 
 Sources with a reference: the real webcam clip (physrecorder, contact PPG), the real
-skin-patch clips (biaseval, one oximeter rate per person, ``--detector none``) and a
+UBFC-rPPG subjects in compressed video (contact PPG), the real skin-patch clips (biaseval,
+one oximeter rate per person, ``--detector none``) and a
 synthetic set of graded difficulty (weak pulse, noise, motion, pulsing hair and wall,
 small faces). Every window and every recording is evaluated with the default method and POS
 under the configured thresholds (``quality`` in the config); the table gives, per label, how
@@ -57,6 +58,8 @@ def sources(shared: Path, cache: Path) -> list[tuple[str, str, Path, list[str]]]
     out = []
     if (shared / "physrecorder_v01").is_dir():
         out.append(("webcam (real)", "physrecorder", shared, []))
+    if (shared / "ubfc_h264").is_dir():
+        out.append(("UBFC-rPPG H.264 (real)", "ubfc", shared / "ubfc_h264", []))
     if (shared / "skin_patches").is_dir():
         out.append(("skin patches (real)", "biaseval", shared / "skin_patches", ["face.detector=none"]))
     synth = cache / "graded_synthetic"

@@ -40,11 +40,11 @@ def section(name: str):
     return add
 
 
-def _evaluate(dataset: str, root: Path, methods: list[str], *overrides: str):
+def _evaluate(dataset: str, root: Path, methods: list[str], *overrides: str, cache: Path | None = None):
     from rppg.apps.evaluate import evaluate
     from rppg.config import load_config
 
-    return evaluate(dataset, root, methods, load_config(None, list(overrides)), cache_dir=None)
+    return evaluate(dataset, root, methods, load_config(None, list(overrides)), cache_dir=cache)
 
 
 def _cell(x: float | None, digits: int = 2) -> str:
@@ -93,7 +93,8 @@ def ubfc() -> str:
     truth = json.loads((root / "truth.json").read_text())
     evaluation = _evaluate("ubfc", root, ["mask", "pos"])
     lines = [
-        "| subject | truth (bpm) | mask | quality | pos | quality | mask window MAE | pos window MAE |",
+        "| subject | truth (bpm) | mask | quality | pos | quality | window MAE mask / pos "
+        "| beats matched, IBI MAE (mask) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     by = {(r.recording, r.method): r for r in evaluation.rows}
@@ -113,7 +114,9 @@ def ubfc() -> str:
                 f"{_cell(r.hr_pred_bpm, 1)} ({_cell(err, 1)} off)",
                 r.quality if r.status == "ok" else r.status,
             ]
-        cells += [_cell(np.mean(windows.get((name, m), [np.nan])), 1) for m in ("mask", "pos")]
+        cells.append(" / ".join(_cell(np.mean(windows.get((name, m), [np.nan])), 1) for m in ("mask", "pos")))
+        r = by[(name, "mask")]
+        cells.append(f"{100 * r.beats_matched:.0f}%, {_cell(r.ibi_mae_ms, 0)} ms")
         lines.append("| " + " | ".join(cells) + " |")
     summary = []
     for m in ("mask", "pos"):
@@ -123,6 +126,49 @@ def ubfc() -> str:
     return (
         f"{command}, errors against `truth.json`:\n\n" + "\n".join(lines) + "\n\n" + "; ".join(summary) + "."
     )
+
+
+def _ubfc_errors(evaluation, truth: dict) -> np.ndarray:
+    return np.array([abs(r.hr_pred_bpm - truth[r.recording]) for r in evaluation.rows])
+
+
+@section("sensitivity")
+def sensitivity() -> str:
+    """The default method on the UBFC subjects and the webcam clip under other settings of
+    the estimator, one at a time around the defaults."""
+    root = SHARED / "ubfc_h264"
+    truth = json.loads((root / "truth.json").read_text())
+    variants = {
+        "defaults": [],
+        "each window read alone (signal.estimator=windows)": ["signal.estimator=windows"],
+        "... and no harmonic guard": ["signal.estimator=windows", "signal.harmonic_guard=false"],
+        "track_bpm_per_s=1": ["signal.track_bpm_per_s=1"],
+        "track_bpm_per_s=4": ["signal.track_bpm_per_s=4"],
+        "track_refine_bpm=1.5": ["signal.track_refine_bpm=1.5"],
+        "window_s=8": ["signal.window_s=8"],
+        "window_s=12": ["signal.window_s=12"],
+        "band_hz=[0.7,3.5]": ["signal.band_hz=[0.7,3.5]"],
+        "method pbv (PBV alone, every pixel alike)": ["method=pbv"],
+        "method agree (POS and PBV, every pixel alike)": ["method=agree"],
+    }
+    lines = [
+        "| setting | UBFC MAE (bpm) | within 5 bpm | UBFC window MAE | webcam clip error | worst window |",
+        "|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as cache:  # the face stage is the same throughout
+        for label, overrides in variants.items():
+            method = next((o.split("=")[1] for o in overrides if o.startswith("method=")), "mask")
+            sets = [o for o in overrides if not o.startswith("method=")]
+            ubfc = _evaluate("ubfc", root, [method], *sets, cache=Path(cache))
+            phys = _evaluate("physrecorder", SHARED, [method], *sets, cache=Path(cache))
+            e = _ubfc_errors(ubfc, truth)
+            m, p = ubfc.metrics[0], phys.metrics[0]
+            worst = max(w.abs_err_bpm for res in phys.results for w in res.windows)
+            lines.append(
+                f"| {label} | {e.mean():.2f} | {int((e <= 5).sum())} of {len(e)} | "
+                f"{_cell(m['window_mae'])} | {_cell(p['mae'])} | {worst:.2f} |"
+            )
+    return "\n".join(lines)
 
 
 @section("talking-heads")

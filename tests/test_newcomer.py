@@ -149,8 +149,10 @@ def test_process_figure_reads_at_a_glance(short_video):
     from rppg.chain.pipeline import process_video
 
     fig = process_figure(process_video(short_video, method="pos"))
-    axes = fig.get_axes()
+    axes = [ax for ax in fig.get_axes() if ax.get_label() != "<colorbar>"]
+    bars = [ax for ax in fig.get_axes() if ax.get_label() == "<colorbar>"]
     assert len(axes) == 4 and all(labelled(ax) for ax in axes) and width_px(fig) >= 1000
+    assert len(bars) == 1 and bars[0].get_ylabel()  # the spectrogram's colours say what they are
     assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["R", "G", "B"]
     assert "SNR" in fig._suptitle.get_text() and "quality" in fig._suptitle.get_text()
     for ax in axes:

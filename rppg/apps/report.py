@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rppg import signal
 from rppg.files import atomic_write, json_number, safe_name, write_csv, write_json
+from rppg.signal.tracking import combined_power, rate_grid, window_powers
 
 if TYPE_CHECKING:
     from rppg.apps.scoring import Evaluation
@@ -154,10 +156,8 @@ OUTSIDE = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, 
 
 
 def process_figure(result: ProcessResult):
-    """Four panels: the colour trace, the pulse, its spectrum with the heart rate, and the
-    heart rate over time with each window's quality; the verdict in the title."""
-    from rppg import signal
-
+    """Four panels: the colour trace, the pulse, the windows' spectra with each window's
+    rate, and the heart rate over time with each window's quality; the verdict in the title."""
     a, trace = result.analysis, result.trace
     hr = "no heart rate" if a.hr_bpm is None else f"{a.hr_bpm:.1f} bpm"
     snr = "" if a.snr_db is None else f", SNR {a.snr_db:.1f} dB"
@@ -171,15 +171,7 @@ def process_figure(result: ProcessResult):
     axes[0].legend(**OUTSIDE)
     axes[1].plot(a.t_s, a.pulse, lw=0.8, color="k")
     axes[1].set(title="pulse (band-passed)", xlabel="time (s)", ylabel="pulse (a.u.)")
-    spec = signal.spectrum(a.pulse, a.fs)
-    keep = spec.freqs_hz <= 4.0
-    axes[2].plot(60 * spec.freqs_hz[keep], spec.power[keep], lw=0.8, color="k", label="whole pulse")
-    lo, hi = result.band_hz
-    axes[2].axvspan(60 * lo, 60 * hi, color="0.92", zorder=0, label="heart-rate band")
-    if a.hr_bpm is not None:
-        axes[2].axvline(a.hr_bpm, color="tab:red", ls="--", label=f"heart rate {a.hr_bpm:.1f} bpm")
-    axes[2].set(title="spectrum", xlabel="frequency (bpm)", ylabel="power (a.u.)")
-    axes[2].legend(**OUTSIDE)
+    spectrogram_panel(axes[2], a, result.sig)
     s = a.series
     axes[3].plot(s.t_s, s.hr_bpm, color="0.6", lw=1, zorder=1)
     for label, colour in QUALITY_COLOURS.items():
@@ -189,12 +181,38 @@ def process_figure(result: ProcessResult):
     if a.hr_bpm is not None:
         axes[3].axhline(a.hr_bpm, color="k", ls=":", lw=1, label="whole recording")
     axes[3].set(
-        title=f"heart rate over time ({result.window_s:g} s windows; colour = quality)",
+        title=f"heart rate over time ({result.sig.window_s:g} s windows; colour = quality)",
         xlabel="time (s, window end)",
         ylabel="heart rate (bpm)",
     )
     axes[3].legend(**OUTSIDE)
     return fig
+
+
+def spectrogram_panel(ax, a, sig) -> None:
+    """The windows' spectra over time (what each window's rate is read from: the method's
+    projections agreeing), each window's rate on them and the whole recording's."""
+    bpm = rate_grid(sig)
+    wlen = min(len(a.pulse), int(round(sig.window_s * a.fs)))
+    ends = signal.window_ends(len(a.pulse), a.fs, sig.window_s, sig.hop_s)
+    power = combined_power([window_powers(p, a.fs, ends, wlen, bpm, sig) for p in a.pulses])
+    if len(ends):
+        t = a.series.t_s
+        step = t[1] - t[0] if len(t) > 1 else sig.hop_s
+        extent = (t[0] - step / 2, t[-1] + step / 2, bpm[0], bpm[-1])
+        image = ax.imshow(
+            power.T, origin="lower", aspect="auto", extent=extent, cmap="magma", interpolation="nearest"
+        )
+        ax.figure.colorbar(image, ax=ax, label="share of the window's power", pad=0.01)
+        ax.plot(t, a.series.hr_bpm, color="cyan", lw=1.2, label="each window's rate")
+    if a.hr_bpm is not None:
+        ax.axhline(a.hr_bpm, color="lime", ls=":", lw=1.2, label=f"whole recording {a.hr_bpm:.1f} bpm")
+    ax.set(
+        title="spectra of the windows (the rate is read where they agree, followed over time)",
+        xlabel="time (s, window end)",
+        ylabel="heart rate (bpm)",
+    )
+    ax.legend(**OUTSIDE)
 
 
 def write_mask_images(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -250,10 +250,8 @@ class ProcessResult:
     analysis: Analysis
     seconds: float
     """Wall time of the processing (s)."""
-    band_hz: tuple[float, float] = (0.0, 0.0)
-    """The heart-rate band used (Hz)."""
-    window_s: float = 0.0
-    """The window of the heart rate over time (s)."""
+    sig: SignalConfig = field(default_factory=SignalConfig)
+    """The signal settings the heart rate was read with (band, windows, tracking)."""
 
     @property
     def hr_bpm(self) -> float | None:
@@ -360,6 +358,4 @@ def process_video(
     trace = extract_trace(source, cfg, {m.weighting}, on_sample)
     analysis = analyse(trace, m, cfg, name=source.name)
     seconds = time.perf_counter() - start
-    return ProcessResult(
-        source.name, m.name, trace, analysis, seconds, cfg.signal.band_hz, cfg.signal.window_s
-    )
+    return ProcessResult(source.name, m.name, trace, analysis, seconds, cfg.signal)

@@ -85,6 +85,7 @@ class StreamingEstimator:
         self._hr: float | None = None
         self._snr: float | None = None
         self._quality = Rating("none", ["measuring"])
+        self._recent: deque[tuple[float, float]] = deque()  # (t, own rate) of the last window length
         self._pulse = np.empty(0)
         self._t0: float | None = None
 
@@ -117,6 +118,7 @@ class StreamingEstimator:
             p = pulse_of(trace, self.method, self.cfg, name="live")
         except RppgError as exc:  # no face in the buffer yet, or too little of it: start afresh
             self.tracker.reset()
+            self._recent.clear()
             self._hr, self._snr, self._pulse = None, None, np.empty(0)
             self._quality = Rating("none", [str(exc).removeprefix("live: ")])
             return
@@ -127,8 +129,13 @@ class StreamingEstimator:
         hr, snr, own = self.tracker.push(powers)
         self._hr, self._snr = hr, None if np.isnan(snr) else snr
         self._pulse = p.pulse[-wlen:]
-        window = signal.HrSeries(np.array([t]), np.array([hr]), np.array([snr]), np.array([own]))
-        evidence = quality.window_evidence(window, trace, sig.window_s)[0]
+        while self._recent and self._recent[0][0] < t - sig.window_s:
+            self._recent.popleft()
+        past = np.array([*self._recent, (t, own)], dtype=float)  # (K, 2): time, own rate
+        self._recent.append((t, own))
+        k = len(past)
+        window = signal.HrSeries(past[:, 0], np.full(k, hr), np.full(k, snr), past[:, 1])
+        evidence = quality.window_evidence(window, trace, sig.window_s, which=[k - 1])[0]
         self._quality = quality.rate(evidence, self.cfg.quality)
 
     def close(self) -> None:
