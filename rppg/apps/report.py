@@ -52,7 +52,7 @@ OUT_FILES = {
     "hrv.json": "SDNN, RMSSD, pNN50 (null with a reason when the signal does not allow)",
     "<video>_physio.tsv.gz": "the pulse as BIDS physiological data",
     "<video>_physio.json": "its BIDS sidecar (SamplingFrequency, StartTime, Columns, units)",
-    "plot.png": "trace, pulse, spectrum and heart rate over time",
+    "plot.png": "trace, pulse, the windows' spectra and the heart rate over time",
     "mask.png": "the mean skin mask (method mask)",
     "mask_overlay.png": "the mask and region over the mean face (method mask)",
 }
