@@ -294,6 +294,13 @@ def speed() -> str:
     return _tables(_script("scripts/benchmark.py"))
 
 
+@section("browser")
+def browser() -> str:
+    """The live page's server: start-up, frames per second, delay, memory over an hour of
+    video, the extra's size; and the screenshot docs/live_browser.png (scripts/benchmark_web.py)."""
+    return _tables(_script("scripts/benchmark_web.py", "--minutes", "60"))
+
+
 @section("batch")
 def batch() -> str:
     """Batch evaluation modes (scripts/benchmark_batch.py)."""

@@ -143,8 +143,24 @@ def live_arguments(p: argparse.ArgumentParser) -> None:
     group.add_argument("--camera", type=int, default=0, help="camera index (default: 0)")
     group.add_argument("--source", metavar="VIDEO", help="play this video as if it were a camera")
     p.add_argument("--headless", action="store_true", help="no window: one JSON line per second of video")
+    p.add_argument(
+        "--browser", action="store_true", help="a local web page instead of a window (needs 'rppg[web]')"
+    )
+    p.add_argument("--no-open", action="store_true", help="with --browser: print the URL, open no browser")
+    p.add_argument("--port", type=int, default=0, help="with --browser: the port (default: a free one)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="with --browser: the address to listen on (default: 127.0.0.1, this machine only; "
+        "another one lets other machines in: a warning is printed)",
+    )
     p.add_argument("--fast", action="store_true", help="with --source: as fast as possible, not in real time")
-    p.add_argument("--record", metavar="DIR", help="save video, frame times and heart rates into DIR")
+    p.add_argument(
+        "--record",
+        metavar="DIR",
+        help="save video, frame times, heart rates and pulse into DIR (--browser: the folder the "
+        "record button saves each session into, default ./rppg-recordings)",
+    )
     p.add_argument(
         "--snapshots", metavar="DIR", default=".", help="where the s key saves pictures (default: .)"
     )
@@ -155,7 +171,7 @@ def live_arguments(p: argparse.ArgumentParser) -> None:
 @command(
     "live",
     "live heart rate from a webcam, or a video played as one",
-    "rppg live            (or: rppg live --source face.mp4 --headless)",
+    "rppg live --browser  (or: rppg live --source face.mp4 --headless)",
     live_arguments,
     "Keys: q quit, m mask, s snapshot.",
 )
@@ -165,6 +181,18 @@ def live(args: argparse.Namespace) -> int:
     from rppg.io import CameraSource, VideoFileSource
 
     cfg = config_from_args(args)
+    if args.browser:
+        from rppg.apps.web import BrowserOptions, serve
+
+        opts = BrowserOptions(
+            args.host,
+            args.port,
+            not args.no_open,
+            Path(args.source) if args.source else None,
+            not args.fast,
+            Path(args.record or "rppg-recordings"),
+        )
+        return serve(cfg, opts)
     record = prepare_out_dir(args.record) if args.record else None
     if not args.headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         raise RppgError("no display to show the window on (DISPLAY is unset); use --headless")

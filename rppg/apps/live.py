@@ -38,15 +38,18 @@ def paced(source: FrameSource, realtime: bool):
 
 
 class SessionRecorder:
-    """Saves a live session: ``video.avi`` (MJPG), ``frames_timestamp.csv`` (frame, s) and
-    ``hr.csv`` (t_s, hr_bpm, snr_db); files are flushed as the session goes."""
+    """Saves a live session: ``video.avi`` (MJPG), ``frames_timestamp.csv`` (frame, s),
+    ``hr.csv`` (t_s, hr_bpm, snr_db, quality) and ``pulse.csv`` (t_s, pulse_au: each reading's
+    newest samples); files are flushed as the session goes."""
 
     def __init__(self, folder: str | os.PathLike, fps: float) -> None:
         self.folder = Path(folder)
         self.fps = fps
         self._writer = None
         self._stamps = CsvWriter(self.folder / "frames_timestamp.csv", ["frame", "timestamp"])
-        self._hr = CsvWriter(self.folder / "hr.csv", ["t_s", "hr_bpm", "snr_db"])
+        self._hr = CsvWriter(self.folder / "hr.csv", ["t_s", "hr_bpm", "snr_db", "quality"])
+        self._pulse = CsvWriter(self.folder / "pulse.csv", ["t_s", "pulse_au"])
+        self._pulse_until = -np.inf
         self._n = 0
 
     def frame(self, frame: Frame) -> None:
@@ -61,13 +64,18 @@ class SessionRecorder:
         self._n += 1
 
     def reading(self, r: LiveReading) -> None:
-        self._hr.row([r.t_s, r.hr_bpm, r.snr_db])
+        self._hr.row([r.t_s, r.hr_bpm, r.snr_db, r.quality.label])
+        for t, value in zip(r.pulse_t_s, r.pulse, strict=True):
+            if t > self._pulse_until:
+                self._pulse.row([t, value])
+        if len(r.pulse_t_s):
+            self._pulse_until = max(self._pulse_until, float(r.pulse_t_s[-1]))
 
     def close(self) -> None:
         if self._writer is not None:
             self._writer.release()
-        self._stamps.close()
-        self._hr.close()
+        for log in (self._stamps, self._hr, self._pulse):
+            log.close()
 
 
 # --------------------------------------------------------------------------- drawing

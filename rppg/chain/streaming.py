@@ -54,6 +54,8 @@ class LiveReading:
     """The frame's face box, crop rectangle, crop and mask."""
     pulse: np.ndarray = field(default_factory=lambda: np.empty(0))
     """The most recent pulse (last window), for display."""
+    pulse_t_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+    """The times (s) of ``pulse``'s samples."""
     updated: bool = False
     """True on the frames where the heart rate was recomputed."""
 
@@ -86,7 +88,7 @@ class StreamingEstimator:
         self._snr: float | None = None
         self._quality = Rating("none", ["measuring"])
         self._recent: deque[tuple[float, float]] = deque()  # (t, own rate) of the last window length
-        self._pulse = np.empty(0)
+        self._pulse = self._pulse_t = np.empty(0)
         self._t0: float | None = None
 
     def push(self, frame: Frame) -> LiveReading:
@@ -105,7 +107,9 @@ class StreamingEstimator:
                 self._update(t)
                 updated = True
                 self._next_update = t + sig.hop_s
-        return LiveReading(t, self._hr, self._snr, self._fps(), self._quality, sample, self._pulse, updated)
+        return LiveReading(
+            t, self._hr, self._snr, self._fps(), self._quality, sample, self._pulse, self._pulse_t, updated
+        )
 
     def _fps(self) -> float:
         if len(self._times) < 2:
@@ -119,7 +123,7 @@ class StreamingEstimator:
         except RppgError as exc:  # no face in the buffer yet, or too little of it: start afresh
             self.tracker.reset()
             self._recent.clear()
-            self._hr, self._snr, self._pulse = None, None, np.empty(0)
+            self._hr, self._snr, self._pulse, self._pulse_t = None, None, np.empty(0), np.empty(0)
             self._quality = Rating("none", [str(exc).removeprefix("live: ")])
             return
         sig = self.cfg.signal
@@ -128,7 +132,7 @@ class StreamingEstimator:
         powers = [window_powers(x, p.fs, last, wlen, self.tracker.bpm, sig)[0] for x in p.pulses]
         hr, snr, own = self.tracker.push(powers)
         self._hr, self._snr = hr, None if np.isnan(snr) else snr
-        self._pulse = p.pulse[-wlen:]
+        self._pulse, self._pulse_t = p.pulse[-wlen:], p.t_s[-wlen:]
         while self._recent and self._recent[0][0] < t - sig.window_s:
             self._recent.popleft()
         past = np.array([*self._recent, (t, own)], dtype=float)  # (K, 2): time, own rate

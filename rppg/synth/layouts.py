@@ -45,6 +45,19 @@ def write_video(spec: SynthSpec, path: str | os.PathLike, times: np.ndarray | No
     return path
 
 
+def write_y4m(spec: SynthSpec, path: str | os.PathLike) -> Path:
+    """Render ``spec`` into an uncompressed YUV4MPEG2 file (4:2:0), the format Chromium's
+    fake camera plays (``--use-file-for-fake-video-capture``); width and height must be even."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    num, den = (int(round(spec.fps * 1000)), 1000)
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{spec.width} H{spec.height} F{num}:{den} Ip A1:1 C420jpeg\n".encode())
+        for _, image in Renderer(spec).frames():
+            f.write(b"FRAME\n" + cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420).tobytes())
+    return path
+
+
 def write_spec(spec: SynthSpec, path: str | os.PathLike) -> None:
     """The spec and its true mean heart rate as JSON (tests and evaluation read it)."""
     meta = asdict(spec) | {"hr_bpm_mean": PulseModel(spec).mean_hr_bpm()}
