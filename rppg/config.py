@@ -45,6 +45,16 @@ class FaceConfig:
     hold_s: float = 0.5
     """Keep the last box (or landmarks) this long (s) when the face is missed, then report
     no face."""
+    max_faces: int = 1
+    """How many faces to follow: 1 = one face (the largest found, as always); N = up to N,
+    each with its own id, trace and rate; 0 = every face found."""
+    track_hold_s: float = 5.0
+    """Several faces: a face missed this long (s) keeps its id, and takes it back when it is
+    found again near where it was; after that it is done."""
+    search_every_s: float = 1.0
+    """Several faces, region ``landmarks``: the whole frame is searched for new faces this
+    often (s); in between, each face's mesh follows it (regions ``box`` and ``skin``: the
+    detector runs every ``detect_every`` frames)."""
     box_scale: float = 1.5
     """The crop is the detected box enlarged by this factor (regions ``box`` and ``skin``)."""
     crop_size: int = 36

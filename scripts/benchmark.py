@@ -78,6 +78,23 @@ print(json.dumps({"wall_s": wall, "max_rss_mb": rss, "rc": run.returncode, "stdo
 """
 
 
+def crowd_clip(people: int, cache: Path) -> Path:
+    """``people`` synthetic people side by side in a 1280x360 frame, 30 s (the same frame
+    size for every count, so that only the number of faces changes)."""
+    from rppg.synth.crowd import CrowdSpec, Person, write_crowd
+    from rppg.synth.spec import SynthSpec
+
+    path = cache / f"crowd_{people}.avi"
+    if not path.exists():
+        print(f"writing {path} ...", file=sys.stderr)
+        crowd = [
+            Person(SynthSpec(hr_bpm=60 + 12 * k, seed=40 + k, hrv_bpm=0.3, motion_px=1.0), 320 * k)
+            for k in range(people)
+        ]
+        write_crowd(CrowdSpec(crowd, width=1280, height=360, duration_s=30.0), path)
+    return path
+
+
 def timed(cmd: list[str]) -> dict:
     """Wall time and peak RSS of one command, in a fresh process."""
     out = subprocess.run([sys.executable, "-c", CHILD, *cmd], capture_output=True, text=True, check=True)
@@ -164,7 +181,31 @@ def stages_probe(video: str, limit: int = 900) -> dict:
     }
 
 
-PROBES = {"live": live_probe, "stages": stages_probe}
+def faces_probe(cache: str) -> dict:
+    """Frames per second of the offline chain (in this process: start-up left out, the best
+    of three runs) on 1, 2 and 4 people in the same 1280x360 frame: one face as today, and
+    every face (``--faces all``)."""
+    from rppg.chain.process import process_faces, process_video
+    from rppg.config import Config
+
+    every = Config()
+    every.face.max_faces = 0
+    out = {}
+    for people in (1, 2, 4):
+        clip = crowd_clip(people, Path(cache))
+        runs = {"1": lambda c=clip: process_video(c)} if people == 1 else {}
+        runs["all"] = lambda c=clip: process_faces(c, config=every)
+        for chain, run in runs.items():
+            seconds = []
+            for _ in range(3):
+                t = time.perf_counter()
+                run()
+                seconds.append(time.perf_counter() - t)
+            out[f"{people}/{chain}"] = 900 / min(seconds)
+    return out
+
+
+PROBES = {"live": live_probe, "stages": stages_probe, "faces": faces_probe}
 
 
 def run_probe(name: str, *args: str) -> dict:
@@ -281,6 +322,21 @@ def main() -> None:
         "< 5, < 10 ms",
     )
     figures |= {"startup_s": start, "help_s": helps, "live": live}
+    faces = run_probe("faces", str(cache))
+    for key, fps in faces.items():
+        people, chain = key.split("/")
+        what = "one face (today's chain)" if chain == "1" else f"`--faces all`, {people} faces"
+        ratio = fps / faces["1/1"]
+        target = "≥ 0.6x" if key == "2/all" else ""
+        row(
+            what,
+            "synthetic 1280x360, 30 s",
+            f"{fps:.0f} fps",
+            f"{faces['1/1']:.0f} fps",
+            f"{ratio:.2f}x",
+            target,
+        )
+    figures["faces"] = faces
 
     print("| measurement | clip | rppg | reference | ratio | target |\n|---|---|---|---|---|---|")
     print("\n".join(rows))

@@ -23,7 +23,7 @@ import numpy as np
 
 from rppg.apps.evaluate import evaluate
 from rppg.apps.report import new_figure, save_figure
-from rppg.chain.pipeline import process_video
+from rppg.chain.process import process_video
 from rppg.chain.quality import LABELS
 from rppg.config import load_config
 from rppg.synth.layouts import write_dataset

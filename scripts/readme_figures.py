@@ -174,7 +174,7 @@ def sensitivity() -> str:
 @section("talking-heads")
 def talking_heads() -> str:
     """The 7 real talking heads (no reference): rate, quality and why, default method."""
-    from rppg.chain.pipeline import process_video
+    from rppg.chain.process import process_video
 
     lines = ["| clip | length | heart rate (bpm) | quality | why |", "|---|---|---|---|---|"]
     for clip in sorted((SHARED / "talking_heads").glob("*.mp4")):
@@ -221,7 +221,7 @@ def synthetic() -> str:
 def beats() -> str:
     """Beats, HRV and breathing: five synthetic 60 s recordings with known beats and
     breathing, and the real webcam clip's 24 oximeter beats."""
-    from rppg.chain.pipeline import process_video
+    from rppg.chain.process import process_video
     from rppg.chain.reference import reference_beats
     from rppg.config import Config
     from rppg.io import load_dataset
@@ -299,6 +299,13 @@ def browser() -> str:
     """The live page's server: start-up, frames per second, delay, memory over an hour of
     video, the extra's size; and the screenshot docs/live_browser.png (scripts/benchmark_web.py)."""
     return _tables(_script("scripts/benchmark_web.py", "--minutes", "60"))
+
+
+@section("faces")
+def faces() -> str:
+    """Every face in the frame: synthetic crowds and real people side by side, and the picture
+    docs/faces.png (scripts/faces_report.py)."""
+    return _tables(_script("scripts/faces_report.py", "--picture", "docs/faces.png"))
 
 
 @section("batch")

@@ -57,6 +57,23 @@ def make_video(synth_dir):
 
 
 @pytest.fixture(scope="session")
+def crowd_video(synth_dir):
+    """Factory: ``crowd_video("two" | "three")``, the crowd scenes of
+    :class:`rppg.synth.crowd.Scenes` written once per session; (path, CrowdSpec)."""
+    from rppg.synth.crowd import Scenes, write_crowd
+
+    cache: dict[str, tuple[Path, object]] = {}
+
+    def make(name: str):
+        if name not in cache:
+            crowd = getattr(Scenes(), name)()
+            cache[name] = (write_crowd(crowd, synth_dir / f"crowd_{name}.avi"), crowd)
+        return cache[name]
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def short_video(make_video) -> Path:
     """A small 12 s, 320x240 synthetic face at 80 bpm, for quick end-to-end checks."""
     return make_video(hr_bpm=80.0, duration_s=12.0, width=320, height=240, seed=3)

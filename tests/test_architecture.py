@@ -134,11 +134,13 @@ def test_torch_only_in_the_mask_twin_and_training():
 
 
 def test_one_face_stage():
-    # Only the face stage composes detector and tracker; everyone else asks it for crops.
+    # Only the face stages compose detector and tracker (one face, and every face: the tracks
+    # and a hinted face stage per face); everyone else asks them for crops.
     composers = sorted(
         m for m in GRAPH if reaches(m, "rppg.face.track") or reaches(m, "rppg.face.detect.make_detector")
     )
-    assert composers == ["rppg.face", "rppg.face.stage"]  # the package re-exports the detector's factory
+    # the package re-exports the detector's factory
+    assert composers == ["rppg.face", "rppg.face.multi", "rppg.face.stage"]
 
 
 @pytest.mark.parametrize(

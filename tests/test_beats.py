@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rppg.chain.pipeline import process_video
+from rppg.chain.process import process_video
 from rppg.signal.beats import detect_beats, match_beats, refine_peak
 from rppg.signal.hrv import good_stretch, hrv_values, report_hrv
 from rppg.synth.layouts import write_recording

@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 
 from rppg.apps.live import HR_TEXT_ORIGIN, WAVE_HEIGHT, DisplayState, LiveOptions, render_overlay, run_live
-from rppg.chain.pipeline import process_video
+from rppg.chain.process import process_video
 from rppg.chain.quality import Rating
 from rppg.chain.streaming import LiveReading, StreamingEstimator
 from rppg.chain.trace import FrameSample
 from rppg.config import Config
+from rppg.face.detect import Box
 from rppg.io import VideoFileSource
 from rppg.io.frames import Frame, FrameSource
 from rppg.synth.scene import Renderer
@@ -151,3 +152,37 @@ def test_missing_camera_and_missing_display_exit_2(cli):
     run = cli("live", "--camera", "7", "--headless")
     assert run.returncode == 2 and "camera 7: cannot open" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_every_face_live_has_its_own_number_and_rate(cli, crowd_video):
+    from rppg.synth.crowd import crowd_truth, face_centres
+
+    path, crowd = crowd_video("three")
+    run = cli("live", "--source", path, "--headless", "--fast", "--faces", "all")
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert all({f["id"] for f in x["faces"]} == {1, 2, 3} for x in lines[1:])
+    truth = [hr for _, _, hr in crowd_truth(crowd)]
+    for x in lines[-5:]:  # the last seconds: every face read, each near its own person's rate
+        centres = face_centres(crowd, np.array([x["t_s"]]))[0]
+        for f in x["faces"]:
+            bx, by, bw, bh = f["box"]
+            person = int(np.argmin(np.hypot(centres[:, 0] - bx - bw / 2, centres[:, 1] - by - bh / 2)))
+            assert abs(f["hr_bpm"] - truth[person]) <= 1.5, (x["t_s"], f, truth[person])
+        main = min(x["faces"], key=lambda f: f["id"])
+        assert x["hr_bpm"] == main["hr_bpm"]  # the top level: the face followed longest
+
+
+def test_the_overlay_tags_every_face_with_its_number():
+    image = np.full((240, 640, 3), 90, np.uint8)
+    state = DisplayState()
+    faces = {}
+    for face_id, x in ((1, 100), (2, 400)):
+        r = reading(image, 70.0 + face_id)
+        r.sample.face.box = Box(x, 100, 60, 60)
+        faces[face_id] = r
+    view = render_overlay(image, faces[1], state, faces)
+    for x in (100, 400):  # each box's tag, in its quality's colour, just above the box
+        tag = view[85:99, x + 2 : x + 40]
+        assert (np.abs(tag.astype(int) - 90).sum(axis=2) > 60).mean() > 0.5

@@ -5,7 +5,7 @@ and on a real face it is high on skin, low on eyes and brows."""
 import pytest
 
 from rppg.assets import MASK_WEIGHTS, asset_path
-from rppg.chain.pipeline import process_video
+from rppg.chain.process import process_video
 from rppg.config import Config
 from rppg.mask.net import load_mask_model
 from rppg.synth.layouts import write_recording

@@ -146,7 +146,7 @@ def width_px(fig) -> float:
 
 def test_process_figure_reads_at_a_glance(short_video):
     from rppg.apps.report import process_figure
-    from rppg.chain.pipeline import process_video
+    from rppg.chain.process import process_video
 
     fig = process_figure(process_video(short_video, method="pos"))
     axes = [ax for ax in fig.get_axes() if ax.get_label() != "<colorbar>"]

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from rppg.chain.pipeline import analyse, process_video
+from rppg.chain.pipeline import analyse
+from rppg.chain.process import process_video
 from rppg.config import Config
 from tests.conftest import PHYSRECORDER_HR_BPM, shared_or_skip
 

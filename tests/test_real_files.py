@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from rppg.chain.pipeline import process_video
+from rppg.chain.process import process_video
 from rppg.errors import RppgError
 from rppg.io import VideoFileSource, load_dataset
 from rppg.io.recording import GroundTruth

@@ -198,6 +198,34 @@ def test_a_file_played_by_the_server_reads_as_live_headless(clip):
     assert len(pairs) >= 10 and max(abs(a - b) for a, b in pairs) <= 0.5, pairs
 
 
+@pytest.mark.slow
+def test_a_played_crowd_gives_the_page_every_face(crowd_video):
+    path, crowd = crowd_video("two")
+    server = Server("--source", str(path), "--fast", "--faces", "all")
+
+    async def messages() -> list[dict]:
+        out = []
+        async with aiohttp.ClientSession() as s:
+            async with s.ws_connect(server.ws_url(), headers={"Origin": server.base}) as ws:
+                async for msg in ws:
+                    if msg.type == aiohttp.WSMsgType.TEXT:
+                        out.append(json.loads(msg.data))
+                        if out[-1]["type"] == "end":
+                            return out
+        return out
+
+    try:
+        got = run(messages())
+    finally:
+        server.stop()
+    faces = [m for m in got if m["type"] == "face"]
+    late = [m for m in faces if m["t_s"] >= 8.0]
+    assert late and all({f["id"] for f in m["faces"]} == {1, 2} for m in late)
+    assert all(m["size"] == [crowd.width, crowd.height] for m in faces)  # what the boxes are pixels of
+    last = [m for m in got if m["type"] == "reading"][-1]
+    assert sorted(round(f["hr_bpm"]) for f in last["faces"]) == [62, 85]
+
+
 # --------------------------------------------------------------------------- in a real browser
 
 needs_browser = pytest.mark.skipif(

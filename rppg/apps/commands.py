@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from rppg.apps.options import add_batch_args, add_config_args, command, config_from_args
+from rppg.apps.options import add_batch_args, add_config_args, add_faces_arg, command, config_from_args
 from rppg.config import Config, dump_yaml
 from rppg.errors import RppgError
 from rppg.synth.spec import SynthSpec
@@ -44,6 +44,7 @@ def process_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--fps", type=float, help="frame rate to use instead of the file's (default: the file's times)"
     )
+    add_faces_arg(p)
     add_batch_args(p, "videos (in a batch)")
     add_config_args(p)
 
@@ -67,22 +68,19 @@ def process(args: argparse.Namespace) -> int:
 
 
 def process_one(args: argparse.Namespace, cfg: Config, video: Path) -> int:
-    from rppg.apps.report import MeanPictures, write_process_outputs
-    from rppg.chain.pipeline import process_video
+    from rppg.apps.process_many import process_into
     from rppg.files import prepare_out_dir
     from rppg.io import open_source
 
     source = open_source(video, fps=args.fps)  # a bad input fails before --out is made
     out = prepare_out_dir(args.out) if args.out else None
-    pictures = MeanPictures()
-    result = process_video(source, config=cfg, on_sample=pictures.add if out is not None else None)
-    summary = result.summary()
-    if out is not None:
-        write_process_outputs(result, out, summary, pictures)
+    result, summary = process_into(source, cfg, out)
     if args.json:
         print(json.dumps(summary))
     else:
         print(human_line(str(video), summary))
+        for face in summary.get("faces", []):
+            print(face_line(face))
         if out is not None:
             print(f"results written to {out}/")
     if result.quality in ("poor", "none"):
@@ -99,6 +97,17 @@ def human_line(video: str, s: dict) -> str:
         f"{video}: heart rate {hr} (quality {s['quality']}, SNR {snr}, method {s['method']}); "
         f"{s['frames']} frames, {s['fps']:.2f} fps, {s['duration_s']:.1f} s, "
         f"face in {100 * s['face_ratio']:.0f}% of frames; took {s['seconds']:.1f} s"
+    )
+
+
+def face_line(face: dict) -> str:
+    """The line ``rppg process --faces`` prints for each face."""
+    hr = "n/a" if face["hr_bpm"] is None else f"{face['hr_bpm']:.1f} bpm"
+    x, y, w, h = face["box"] or (0, 0, 0, 0)
+    why = f": {'; '.join(face['warnings'])}" if face["warnings"] else ""
+    return (
+        f"  face {face['id']}: heart rate {hr} (quality {face['quality']}), "
+        f"{face['t_start_s']:.1f}-{face['t_end_s']:.1f} s, box {w:.0f}x{h:.0f} at ({x:.0f}, {y:.0f}){why}"
     )
 
 
@@ -165,6 +174,7 @@ def live_arguments(p: argparse.ArgumentParser) -> None:
         "--snapshots", metavar="DIR", default=".", help="where the s key saves pictures (default: .)"
     )
     p.add_argument("--method", help=f"pulse method (default: {Config().method})")
+    add_faces_arg(p)
     add_config_args(p)
 
 

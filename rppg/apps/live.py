@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from rppg.apps.report import QUALITY_BGR
 from rppg.chain.streaming import LiveReading, StreamingEstimator
 from rppg.config import Config
 from rppg.errors import RppgError
@@ -92,24 +93,20 @@ HR_TEXT_ORIGIN = (16, 64)
 WAVE_HEIGHT = 90
 
 
-QUALITY_COLOURS = {
-    "good": (60, 200, 60),
-    "fair": (0, 200, 230),
-    "poor": (40, 40, 230),
-    "none": (128, 128, 128),
-}
-"""BGR colour of each quality label."""
-
-
-def render_overlay(image: np.ndarray, reading: LiveReading, state: DisplayState) -> np.ndarray:
+def render_overlay(
+    image: np.ndarray, reading: LiveReading, state: DisplayState, faces: dict[int, LiveReading] | None = None
+) -> np.ndarray:
     """The live view drawn onto a copy of ``image`` (BGR uint8): face box, heart rate (or
-    "measuring..."), a quality bar, the scrolling pulse and the frame rate."""
+    "measuring..."), a quality bar, the scrolling pulse and the frame rate. ``faces``
+    (several faces): every face's box with its number and rate; the panel is the main
+    face's (``reading``)."""
     view = image.copy()
     h, w = view.shape[:2]
     box = reading.sample.face.box
-    if box is not None:
-        if state.show_mask and reading.sample.mask is not None and reading.sample.face.rect is not None:
-            _draw_mask(view, reading)
+    for r in (faces or {1: reading}).values():
+        if state.show_mask and r.sample.mask is not None and r.sample.face.rect is not None:
+            _draw_mask(view, r)
+    if box is not None and not faces:
         cv2.rectangle(
             view, (int(box.x), int(box.y)), (int(box.x + box.w), int(box.y + box.h)), (0, 255, 0), 2
         )
@@ -125,7 +122,7 @@ def render_overlay(image: np.ndarray, reading: LiveReading, state: DisplayState)
         (16, 92),
         cv2.FONT_HERSHEY_SIMPLEX,
         0.5,
-        QUALITY_COLOURS[label],
+        QUALITY_BGR[label],
         1,
         cv2.LINE_AA,
     )
@@ -139,7 +136,26 @@ def render_overlay(image: np.ndarray, reading: LiveReading, state: DisplayState)
     cv2.putText(
         view, hint, (w - 230, h - WAVE_HEIGHT - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1
     )
+    for face_id, r in (faces or {}).items():  # on top of the panel: a face under it stays tagged
+        _draw_face(view, face_id, r)
     return view
+
+
+def _draw_face(view: np.ndarray, face_id: int, r: LiveReading) -> None:
+    """One of several faces: its box and a tag with its number and rate, in its quality's colour."""
+    box = r.sample.face.box
+    if box is None:
+        return
+    colour = QUALITY_BGR[r.quality.label]
+    x0, y0, x1, y1 = int(box.x), int(box.y), int(box.x + box.w), int(box.y + box.h)
+    cv2.rectangle(view, (x0, y0), (x1, y1), colour, 2)
+    tag = f"{face_id}: " + ("..." if r.hr_bpm is None else f"{r.hr_bpm:.0f} bpm")
+    (tw, th), base = cv2.getTextSize(tag, cv2.FONT_HERSHEY_SIMPLEX, 0.6, 2)
+    top = max(y0 - th - base - 4, 0)
+    cv2.rectangle(view, (x0, top), (x0 + tw + 6, top + th + base + 4), colour, -1)
+    cv2.putText(
+        view, tag, (x0 + 3, top + th + 2), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2, cv2.LINE_AA
+    )
 
 
 def _draw_wave(view: np.ndarray, pulse: np.ndarray, fps: float, seconds: float) -> None:
@@ -182,6 +198,7 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
 
     Headless: one JSON line per second of video time on ``out``, nothing else."""
     est = StreamingEstimator.from_config(cfg)
+    several = cfg.face.max_faces != 1
     recorder = SessionRecorder(opts.record, source.nominal_fps or 30.0) if opts.record else None
     state = DisplayState(show_mask=False)
     next_report = None
@@ -195,11 +212,12 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
             if opts.headless:
                 next_report = frame.t_s if next_report is None else next_report
                 if frame.t_s >= next_report - 1e-6:
-                    out.write(json.dumps(headless_record(reading)) + "\n")
+                    out.write(json.dumps(headless_record(reading, est.readings if several else None)) + "\n")
                     out.flush()
                     next_report += 1.0
                 continue
-            cv2.imshow(opts.window, render_overlay(frame.image, reading, state))
+            shown = render_overlay(frame.image, reading, state, est.readings if several else None)
+            cv2.imshow(opts.window, shown)
             key = cv2.waitKey(1) & 0xFF
             if key == ord("q"):
                 break
@@ -207,7 +225,7 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
                 state.show_mask = not state.show_mask
             if key == ord("s"):
                 path = opts.snapshot_dir / f"rppg_snapshot_{frame.index:06d}.png"
-                cv2.imwrite(str(path), render_overlay(frame.image, reading, state))
+                cv2.imwrite(str(path), shown)
                 print(f"rppg: snapshot saved to {path}", file=sys.stderr)
     finally:
         est.close()
@@ -221,13 +239,30 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
     return 0
 
 
-def headless_record(r: LiveReading) -> dict:
-    """The headless JSON line: t_s, hr_bpm (null while measuring), snr_db, fps, quality."""
-
-    return {
+def headless_record(r: LiveReading, faces: dict[int, LiveReading] | None = None) -> dict:
+    """The headless JSON line: t_s, hr_bpm (null while measuring), snr_db, fps, quality; with
+    several faces (``faces``: each face's reading) also ``faces``: [{id, box, hr_bpm, snr_db,
+    quality}] of the faces followed now, the top-level fields being the main face's."""
+    record = {
         "t_s": round(r.t_s, 3),
         "hr_bpm": json_number(r.hr_bpm),
         "snr_db": json_number(r.snr_db),
         "fps": round(r.fps, 2),
+        "quality": r.quality.label,
+    }
+    if faces is not None:
+        record["faces"] = [face_record(i, f) for i, f in faces.items()]
+    return record
+
+
+def face_record(face_id: int, r: LiveReading) -> dict:
+    """One face of the live ``faces`` list: id, box [x, y, w, h] (frame pixels; null while
+    its face is missed), hr_bpm, snr_db, quality."""
+    box = r.sample.face.box
+    return {
+        "id": face_id,
+        "box": None if box is None else [round(v, 1) for v in (box.x, box.y, box.w, box.h)],
+        "hr_bpm": json_number(r.hr_bpm),
+        "snr_db": json_number(r.snr_db),
         "quality": r.quality.label,
     }

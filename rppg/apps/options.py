@@ -69,6 +69,30 @@ def add_config_args(p: argparse.ArgumentParser, weights: bool = True) -> None:
         p.add_argument("--weights", metavar="FILE", help="mask weights .npz (default: the shipped ones)")
 
 
+def faces_count(text: str) -> int:
+    """``--faces``: a count of faces from 1 up, or ``all`` (0, the setting's "every face")."""
+    if text.strip().lower() == "all":
+        return 0
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of faces (1, 2, ...) or 'all', got {text!r}")
+    return n
+
+
+def add_faces_arg(p: argparse.ArgumentParser) -> None:
+    """``--faces N|all`` (setting ``face.max_faces``)."""
+    p.add_argument(
+        "--faces",
+        type=faces_count,
+        metavar="N|all",
+        help="how many faces to follow, each with its own id and heart rate: 1 (default) the "
+        "largest face, N up to N, 'all' every face found",
+    )
+
+
 def add_batch_args(p: argparse.ArgumentParser, what: str) -> None:
     """``--workers`` and ``--cluster`` (settings ``batch.*``), for commands over many recordings."""
     batch = Config().batch
@@ -90,6 +114,7 @@ def add_batch_args(p: argparse.ArgumentParser, what: str) -> None:
 FLAGS = {
     "method": ("method",),
     "detector": ("face", "detector"),
+    "faces": ("face", "max_faces"),
     "weights": ("model", "weights"),
     "workers": ("batch", "workers"),
     "cluster": ("batch", "cluster"),

@@ -55,18 +55,41 @@ def folder_names(videos: list[Path]) -> list[str]:
     return out
 
 
+def process_into(video, cfg: Config, out: Path | None = None):
+    """One video (a path or an open frame source) through the chain, one face or every face
+    as ``cfg.face.max_faces`` says, its files written into ``out`` (a prepared folder) if
+    given: (the :class:`rppg.chain.process.ProcessResult`, its summary)."""
+    from rppg.apps.report import MeanPictures, write_faces_outputs, write_process_outputs
+    from rppg.chain.faces import Snapshot
+    from rppg.chain.process import process_faces, process_video
+
+    if cfg.face.max_faces == 1:
+        pictures = MeanPictures()
+        result = process_video(video, config=cfg, on_sample=pictures.add if out is not None else None)
+        summary = result.summary()
+        if out is not None:
+            write_process_outputs(result, out, summary, pictures)
+        return result, summary
+    per_face: dict[int, MeanPictures] = {}
+    snapshot = Snapshot()
+
+    def add(face_id: int, sample) -> None:
+        per_face.setdefault(face_id, MeanPictures()).add(sample)
+
+    result = process_faces(video, config=cfg, on_sample=add if out is not None else None, snapshot=snapshot)
+    summary = result.summary()
+    if out is not None:
+        write_faces_outputs(result, out, summary, per_face, snapshot)
+    return result, summary
+
+
 def process_one(job: tuple[Path, Path | None], cfg: Config) -> dict:
     """Process one video (into its folder, if it has one); a summary row whatever happens."""
-    from rppg.apps.report import MeanPictures, write_process_outputs
-    from rppg.chain.pipeline import process_video
     from rppg.files import prepare_out_dir
 
     video, folder = job
     try:
-        pictures = MeanPictures()
-        result = process_video(video, config=cfg, on_sample=pictures.add if folder is not None else None)
-        if folder is not None:
-            write_process_outputs(result, prepare_out_dir(folder), pictures=pictures)
+        result, _ = process_into(video, cfg, None if folder is None else prepare_out_dir(folder))
     except RppgError as exc:
         return failed_row(job, f"error: {exc}")
     except Exception as exc:  # a bug on one video must not lose the others

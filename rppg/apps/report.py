@@ -19,7 +19,8 @@ from rppg.signal.tracking import combined_power, rate_grid, window_powers
 
 if TYPE_CHECKING:
     from rppg.apps.scoring import Evaluation
-    from rppg.chain.pipeline import ProcessResult
+    from rppg.chain.faces import Snapshot
+    from rppg.chain.process import ProcessResult
     from rppg.chain.trace import FrameSample
 
 
@@ -129,6 +130,65 @@ def write_process_outputs(
         write_mask_images(pictures.mean("mask"), pictures.mean("region"), crop, out)
 
 
+def write_faces_outputs(
+    result: ProcessResult,
+    out: Path,
+    summary: dict,
+    pictures: dict[int, MeanPictures],
+    snapshot: Snapshot,
+) -> None:
+    """Several faces: ``summary.json`` (every face), ``faces.png`` (who is who) and one
+    sub-folder ``face<id>/`` per face with a single face's files; a face without a rate gets
+    its ``summary.json`` only."""
+    write_json(summary, out / "summary.json")
+    entries = {e["id"]: e for e in summary["faces"]}
+    for face in result.faces:
+        folder = out / f"face{face.face.id}"
+        folder.mkdir(exist_ok=True)
+        mine = result.of_face(face)
+        if mine is None:
+            write_json(entries[face.face.id], folder / "summary.json")
+            continue
+        write_process_outputs(
+            mine, folder, mine.summary() | {"face": entries[face.face.id]}, pictures.get(face.face.id)
+        )
+    if snapshot.image is not None:
+        import cv2
+
+        cv2.imwrite(str(out / "faces.png"), faces_picture(snapshot, entries))
+
+
+def faces_picture(snapshot: Snapshot, entries: dict[int, dict]) -> np.ndarray:
+    """The frame with the most faces, each face's box drawn with its number and rate
+    (coloured by its quality): BGR uint8."""
+    import cv2
+
+    image = snapshot.image.copy()
+    scale = max(image.shape[:2]) / 640
+    for face_id, (x, y, w, h) in snapshot.boxes.items():
+        e = entries.get(face_id)
+        colour = QUALITY_BGR.get(e["quality"] if e else "none", QUALITY_BGR["none"])
+        p0, p1 = (round(x), round(y)), (round(x + w), round(y + h))
+        cv2.rectangle(image, p0, p1, colour, max(1, round(2 * scale)), cv2.LINE_AA)
+        rate = "" if e is None or e["hr_bpm"] is None else f" {e['hr_bpm']:.0f} bpm"
+        label = f"{face_id}{rate}"
+        size = 0.6 * scale
+        (tw, th), base = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, size, 1)
+        top = max(p0[1] - th - base - 4, 0)
+        cv2.rectangle(image, (p0[0], top), (p0[0] + tw + 6, top + th + base + 4), colour, -1)
+        cv2.putText(
+            image,
+            label,
+            (p0[0] + 3, top + th + 2),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            size,
+            (255, 255, 255),
+            max(1, round(scale)),
+            cv2.LINE_AA,
+        )
+    return image
+
+
 def write_bids_physio(t_s: np.ndarray, pulse: np.ndarray, fs: float, stem: Path) -> tuple[Path, Path]:
     """The pulse as BIDS physiological data: ``<stem>_physio.tsv.gz`` (one column, no
     header, gzip) and ``<stem>_physio.json`` (SamplingFrequency in Hz, StartTime in s from the
@@ -151,6 +211,8 @@ def write_bids_physio(t_s: np.ndarray, pulse: np.ndarray, fs: float, stem: Path)
 
 
 QUALITY_COLOURS = {"good": "tab:green", "fair": "tab:orange", "poor": "tab:red", "none": "tab:gray"}
+QUALITY_BGR = {"good": (60, 200, 60), "fair": (0, 200, 230), "poor": (40, 40, 230), "none": (128, 128, 128)}
+"""Each label's colour in OpenCV pictures and the live views (BGR)."""
 OUTSIDE = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
 """Legend placement beside the axes: a legend never covers data."""
 

@@ -39,7 +39,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from rppg.apps.live import SessionRecorder, headless_record
+from rppg.apps.live import SessionRecorder, face_record, headless_record
 from rppg.chain.streaming import LiveReading, StreamingEstimator
 from rppg.config import Config
 from rppg.errors import RppgError
@@ -63,8 +63,9 @@ MASK_EVERY = 5
 """The mask overlay, when shown, with every this many frames."""
 PULSE_S = 6.0
 """Seconds of pulse sent with each reading, for the scrolling wave."""
-SHOW_WIDTH = 320
-"""Frames of a ``--source`` file are shown at this width (JPEG)."""
+SHOW_PIXELS = 320 * 240
+"""Frames of a ``--source`` file are shown with this many pixels (JPEG; a wide frame of
+several faces is as sharp as a 4:3 one), never enlarged."""
 INSTALL_HINT = "rppg live --browser needs aiohttp: pip install 'rppg[web]'"
 
 
@@ -120,9 +121,13 @@ def decode_command(text: str) -> dict:
     return command
 
 
-def face_message(reading: LiveReading) -> dict:
+def face_message(
+    reading: LiveReading, size: tuple[int, int], faces: dict[int, LiveReading] | None = None
+) -> dict:
     """The face as the page draws it: box and crop rectangle, the region's outline (the oval,
-    then each hole: eyes, brows, lips), the turn of the frame it was found in."""
+    then each hole: eyes, brows, lips), the turn of the frame it was found in and that
+    frame's ``size`` (width, height px, as turned: what the coordinates are pixels of); with
+    several faces also ``faces`` (each face's id, box and rate: the live ``faces`` list)."""
     fc = reading.sample.face
     box = None if fc.box is None else [round(v, 1) for v in (fc.box.x, fc.box.y, fc.box.w, fc.box.h)]
     outline = (
@@ -135,7 +140,8 @@ def face_message(reading: LiveReading) -> dict:
         "rect": fc.rect,
         "outline": outline,
         "turn": fc.turn,
-    }
+        "size": list(size[::-1]) if fc.turn in (90, 270) else list(size),
+    } | ({} if faces is None else {"faces": [face_record(i, r) for i, r in faces.items()]})
 
 
 def mask_message(reading: LiveReading) -> dict | None:
@@ -147,13 +153,15 @@ def mask_message(reading: LiveReading) -> dict | None:
     return {"type": "mask", "rect": rect, "size": values.shape[0], "values": values.ravel().tolist()}
 
 
-def reading_message(reading: LiveReading) -> dict:
-    """The once-a-second reading: the headless line, the reasons, the last seconds of pulse."""
+def reading_message(reading: LiveReading, faces: dict[int, LiveReading] | None = None) -> dict:
+    """The once-a-second reading: the headless line (with several faces, their ``faces``
+    list), the reasons, the last seconds of pulse."""
     n = int(PULSE_S * max(reading.fps, 1.0))
     pulse = reading.pulse[-n:]
     scale = float(np.max(np.abs(pulse))) if len(pulse) else 0.0
     wave = (pulse / scale if scale > 0 else pulse).round(3).tolist()
-    return {"type": "reading", **headless_record(reading), "reasons": reading.quality.reasons, "pulse": wave}
+    record = headless_record(reading, faces)
+    return {"type": "reading", **record, "reasons": reading.quality.reasons, "pulse": wave}
 
 
 class Session:
@@ -171,6 +179,7 @@ class Session:
         self.frames = 0
         self.last_t = -np.inf
         self.next_reading: float | None = None
+        self.several = cfg.face.max_faces != 1
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -191,13 +200,15 @@ class Session:
             self.recorder.frame(frame)
             if reading.updated:
                 self.recorder.reading(reading)
+        faces = self.estimator.readings if self.several else None
         if self.frames % FACE_EVERY == 0 or reading.updated:
-            await self.ws.send_json(face_message(reading))
+            size = (image.shape[1], image.shape[0])
+            await self.ws.send_json(face_message(reading, size, faces))
         if self.show_mask and self.frames % MASK_EVERY == 0 and (mask := mask_message(reading)) is not None:
             await self.ws.send_json(mask)
         self.next_reading = t_s if self.next_reading is None else self.next_reading
         if t_s >= self.next_reading - 1e-6:  # once a second of video, as live --headless
-            await self.ws.send_json(reading_message(reading))
+            await self.ws.send_json(reading_message(reading, faces))
             self.next_reading += 1.0
         return reading
 
@@ -253,12 +264,13 @@ async def play(session: Session, path: Path) -> None:
 
 
 def shown(image: np.ndarray, turn: int) -> bytes:
-    """A frame as the page shows it: turned as the face was found, SHOW_WIDTH wide, JPEG."""
+    """A frame as the page shows it: turned as the face was found, SHOW_PIXELS large, JPEG."""
     from rppg.io.video import turned
 
     image = turned(image, turn)
-    scale = SHOW_WIDTH / image.shape[1]
-    small = cv2.resize(image, (SHOW_WIDTH, round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+    h, w = image.shape[:2]
+    scale = min(1.0, float(np.sqrt(SHOW_PIXELS / (w * h))))
+    small = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     return cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
 
 
@@ -297,11 +309,18 @@ def make_app(cfg: Config, opts: BrowserOptions, token: str):
         try:
             await session.start()
             if opts.source:
-                player = asyncio.create_task(play(session, opts.source))
+                # Both at once; a failure of either ends the session (not left waiting on the other).
+                tasks = {
+                    asyncio.create_task(play(session, opts.source)),
+                    asyncio.create_task(receive(session)),
+                }
                 try:
-                    await receive(session)
+                    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+                    for task in done:
+                        task.result()
                 finally:
-                    player.cancel()
+                    for task in tasks:
+                        task.cancel()
             else:
                 await receive(session)
         except BadMessage as exc:

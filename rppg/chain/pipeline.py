@@ -1,8 +1,5 @@
 """The chain from a recording to a heart rate, shared by every way of using rppg.
 
-    result = process_video("face.avi", method="pos")
-    result.hr_bpm, result.snr_db, result.summary()      # summary(): the CLI's JSON object
-
 Steps, each public, so that a use calls only those it needs (training's validation: the
 pulse and the heart rate; the live estimator: the pulse of its buffer):
 
@@ -12,14 +9,14 @@ pulse and the heart rate; the live estimator: the pulse of its buffer):
     rating, windows = rate_quality(hr, p, trace, cfg)      # quality labels and reasons
     more = extras(p, hr, windows, trace, cfg)              # beats, HRV, breathing
     a = analyse(trace, "pos", cfg)                         # all of the above, as an Analysis
+
+A whole video, one face or several, to what ``rppg process`` reports: :mod:`rppg.chain.process`.
 """
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,8 +29,7 @@ from rppg.config import Config, SignalConfig
 from rppg.errors import NoFaceError, RppgError
 from rppg.face.stage import FaceStage
 from rppg.files import json_number
-from rppg.io import FrameSource, open_source
-from rppg.runtime import preload
+from rppg.io import FrameSource
 from rppg.signal.beats import Beats, beat_amplitudes, detect_beats, polarity
 from rppg.signal.hrv import Hrv, report_hrv
 from rppg.signal.respiration import respiration_rate
@@ -114,6 +110,20 @@ class Analysis:
     """Breaths per minute, when the respiratory modulations agree."""
     respiration_reason: str | None = None
     """Why there is no breathing rate (None when there is)."""
+
+    def series_rows(self) -> list[dict]:
+        """The windows as the ``hr_series`` of ``rppg process --json``."""
+        s = self.series
+        rows = zip(s.t_s, s.hr_bpm, s.snr_db, self.window_quality, strict=True)
+        return [
+            {
+                "t_s": round(float(t), 3),
+                "hr_bpm": json_number(h),
+                "snr_db": json_number(snr),
+                "quality": r.label,
+            }
+            for t, h, snr, r in rows
+        ]
 
 
 def pulse_of(trace: Trace, method: Method | str, cfg: Config, name: str = "") -> Pulse:
@@ -238,124 +248,3 @@ def extract_trace(
     if trace.frames == 0:
         raise RppgError(f"{source.name}: no frames could be decoded (empty or truncated video)")
     return trace
-
-
-@dataclass
-class ProcessResult:
-    """Everything ``rppg process`` reports about one video."""
-
-    video: str
-    method: str
-    trace: Trace
-    analysis: Analysis
-    seconds: float
-    """Wall time of the processing (s)."""
-    sig: SignalConfig = field(default_factory=SignalConfig)
-    """The signal settings the heart rate was read with (band, windows, tracking)."""
-
-    @property
-    def hr_bpm(self) -> float | None:
-        return self.analysis.hr_bpm
-
-    @property
-    def snr_db(self) -> float | None:
-        return self.analysis.snr_db
-
-    @property
-    def duration_s(self) -> float:
-        t = self.trace.t_s
-        return float(t[-1] - t[0] + 1.0 / self.fps) if len(t) > 1 else 0.0
-
-    @property
-    def fps(self) -> float:
-        return signal.frame_rate(self.trace.t_s)
-
-    @property
-    def quality(self) -> str:
-        return self.analysis.quality.label
-
-    @property
-    def warnings(self) -> list[str]:
-        """What makes the heart rate less than good, and where the face was missing."""
-        out = list(self.analysis.quality.reasons)
-        gaps = quality.face_gaps(self.trace.t_s, self.trace.face)
-        if gaps:
-            spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps[:5]) + (", ..." if len(gaps) > 5 else "")
-            out.append(f"no face at {spans}")
-        return out + self.trace.warnings
-
-    def summary(self) -> dict:
-        """The JSON object of the CLI contract (``rppg process --json``)."""
-        s = self.analysis.series
-        return {
-            "video": self.video,
-            "method": self.method,
-            "hr_bpm": json_number(self.hr_bpm),
-            "snr_db": json_number(self.snr_db),
-            "frames": int(self.trace.frames),
-            "fps": round(self.fps, 4),
-            "duration_s": round(self.duration_s, 4),
-            "face_ratio": round(self.trace.face_ratio, 4),
-            "seconds": round(self.seconds, 3),
-            "quality": self.quality,
-            "warnings": self.warnings,
-            "hr_series": [
-                {
-                    "t_s": round(float(t), 3),
-                    "hr_bpm": json_number(h),
-                    "snr_db": json_number(q),
-                    "quality": r.label,
-                }
-                for t, h, q, r in zip(s.t_s, s.hr_bpm, s.snr_db, self.analysis.window_quality, strict=True)
-            ],
-            "hrv": self.analysis.hrv.as_dict(),
-            "respiration_per_min": json_number(self.analysis.respiration_per_min),
-            "respiration_reason": self.analysis.respiration_reason,
-        }
-
-    # pandas views for notebooks (pandas imported only here)
-
-    def to_frame(self):
-        """Heart rate per window: ``t_s`` (window end), ``hr_bpm``, ``snr_db``, ``quality``."""
-        import pandas as pd
-
-        s = self.analysis.series
-        labels = [r.label for r in self.analysis.window_quality]
-        return pd.DataFrame({"t_s": s.t_s, "hr_bpm": s.hr_bpm, "snr_db": s.snr_db, "quality": labels})
-
-    def pulse_frame(self):
-        """The pulse on its uniform grid: ``t_s``, ``pulse_au``."""
-        import pandas as pd
-
-        return pd.DataFrame({"t_s": self.analysis.t_s, "pulse_au": self.analysis.pulse})
-
-    def beats_frame(self):
-        """The beats: ``t_s``, ``ibi_ms`` (NaN for the first), ``quality``, ``accepted``."""
-        import pandas as pd
-
-        b = self.analysis.beats
-        return pd.DataFrame({"t_s": b.t_s, "ibi_ms": b.ibi_ms, "quality": b.quality, "accepted": b.accepted})
-
-
-def process_video(
-    video: str | os.PathLike | FrameSource,
-    method: str | None = None,
-    config: Config | None = None,
-    fps: float | None = None,
-    on_sample: Callable[[FrameSample], None] | None = None,
-) -> ProcessResult:
-    """Heart rate of the face in a video file, image folder or open frame source.
-
-    ``method`` overrides ``config.method``; ``fps`` overrides the file's frame rate;
-    ``on_sample`` sees every frame's sample (see :func:`extract_trace`).
-    Raises :class:`RppgError` for user errors (bad file, no face, too short).
-    """
-    cfg = config or Config()
-    m = METHODS.get(method or cfg.method)
-    preload("scipy.linalg")  # the detrend's, needed once the frames are done
-    start = time.perf_counter()
-    source = video if isinstance(video, FrameSource) else open_source(video, fps=fps)
-    trace = extract_trace(source, cfg, {m.weighting}, on_sample)
-    analysis = analyse(trace, m, cfg, name=source.name)
-    seconds = time.perf_counter() - start
-    return ProcessResult(source.name, m.name, trace, analysis, seconds, cfg.signal)

@@ -207,3 +207,12 @@ def face_gaps(t_s: np.ndarray, face: np.ndarray, min_s: float = 1.0) -> list[tup
     if start is not None and t_s[-1] - start >= min_s:
         gaps.append((float(start), float(t_s[-1])))
     return gaps
+
+
+def gaps_warning(t_s: np.ndarray, face: np.ndarray) -> list[str]:
+    """``["no face at 2.0-4.0 s, ..."]`` for the face's gaps of a second or more; [] if none."""
+    gaps = face_gaps(t_s, face)
+    if not gaps:
+        return []
+    spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in gaps[:5]) + (", ..." if len(gaps) > 5 else "")
+    return [f"no face at {spans}"]

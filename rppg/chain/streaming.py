@@ -16,6 +16,7 @@ same evidence (:func:`rppg.chain.quality.window_evidence`).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +29,8 @@ from rppg.chain.quality import Rating
 from rppg.chain.trace import FrameSample, TraceBuilder
 from rppg.config import Config
 from rppg.errors import RppgError
-from rppg.face.stage import FaceStage
+from rppg.face.multi import FacesStage
+from rppg.face.stage import FaceCrop, FaceStage
 from rppg.io.frames import Frame
 from rppg.signal.tracking import OnlineTracker, rate_grid, window_powers
 
@@ -60,29 +62,47 @@ class LiveReading:
     """True on the frames where the heart rate was recomputed."""
 
 
-class StreamingEstimator:
-    """Push frames one by one; get the current heart rate. ``reset()`` starts over."""
+class FrameRate:
+    """Frames per second of video time over the last second. ``reset()`` starts over."""
 
-    def __init__(self, face: FaceStage, builder: TraceBuilder, method: Method, cfg: Config) -> None:
-        self.face = face
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._times: deque[float] = deque()
+
+    def push(self, t_s: float) -> float:
+        """Count the frame at ``t_s`` (s); the rate (Hz) over the second up to it."""
+        self._times.append(t_s)
+        while self._times and self._times[0] <= t_s - 1.0:
+            self._times.popleft()
+        if len(self._times) < 2:
+            return 0.0
+        return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
+
+
+class FaceEstimator:
+    """One face's rate from its crops, one frame at a time: the trace buffer, the online
+    tracker and the quality of the window ending now. ``reset()`` starts over."""
+
+    def __init__(self, builder: TraceBuilder, method: Method, cfg: Config) -> None:
         self.builder = builder
         self.method = method
         self.cfg = cfg
         self.tracker = OnlineTracker(rate_grid(cfg.signal), cfg.signal)
+        self.rate = FrameRate()
         self.reset()
 
     @classmethod
-    def from_config(cls, cfg: Config, method: str | None = None) -> StreamingEstimator:
-        m = METHODS.get(method or cfg.method)
+    def from_config(cls, cfg: Config, method: Method) -> FaceEstimator:
         history = cfg.signal.window_s + MARGIN_S
-        builder = TraceBuilder.from_config(cfg, {m.weighting}, live=True, history_s=history)
-        return cls(FaceStage.from_config(cfg.face), builder, m, cfg)
+        builder = TraceBuilder.from_config(cfg, {method.weighting}, live=True, history_s=history)
+        return cls(builder, method, cfg)
 
     def reset(self) -> None:
-        self.face.reset()
         self.builder.reset()
         self.tracker.reset()
-        self._times: deque[float] = deque()
+        self.rate.reset()
         self._next_update: float | None = None
         self._hr: float | None = None
         self._snr: float | None = None
@@ -91,30 +111,24 @@ class StreamingEstimator:
         self._pulse = self._pulse_t = np.empty(0)
         self._t0: float | None = None
 
-    def push(self, frame: Frame) -> LiveReading:
-        sample = self.builder.push(self.face.push(frame))
-        t = frame.t_s
+    def push(self, fc: FaceCrop) -> LiveReading:
+        """This frame's crop of the face (found or not); the reading after it."""
+        sample = self.builder.push(fc)
+        t = fc.t_s
         self._t0 = t if self._t0 is None else self._t0
-        self._times.append(t)
-        while self._times and self._times[0] <= t - 1.0:
-            self._times.popleft()
+        fps = self.rate.push(t)
         updated = False
         sig = self.cfg.signal
         # The first reading comes once a whole window is in, give or take half a frame: frame
         # times are quantised, and 10 s of a 30 fps video ends at 9.983 s.
-        if t - self._t0 >= sig.window_s - 0.5 / max(self._fps(), 1.0):
+        if t - self._t0 >= sig.window_s - 0.5 / max(fps, 1.0):
             if self._next_update is None or t >= self._next_update - 1e-6:
                 self._update(t)
                 updated = True
                 self._next_update = t + sig.hop_s
         return LiveReading(
-            t, self._hr, self._snr, self._fps(), self._quality, sample, self._pulse, self._pulse_t, updated
+            t, self._hr, self._snr, fps, self._quality, sample, self._pulse, self._pulse_t, updated
         )
-
-    def _fps(self) -> float:
-        if len(self._times) < 2:
-            return 0.0
-        return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
 
     def _update(self, t: float) -> None:
         trace = self.builder.trace()
@@ -141,6 +155,51 @@ class StreamingEstimator:
         window = signal.HrSeries(past[:, 0], np.full(k, hr), np.full(k, snr), past[:, 1])
         evidence = quality.window_evidence(window, trace, sig.window_s, which=[k - 1])[0]
         self._quality = quality.rate(evidence, self.cfg.quality)
+
+
+class StreamingEstimator:
+    """Push frames one by one; get the current heart rate. ``reset()`` starts over.
+
+    Several faces (``face.max_faces`` other than 1): every face followed has an estimator of
+    its own, from the frame its track begins; :attr:`readings` holds each face's reading of
+    the last frame, and :meth:`push` returns the main face's (the one followed longest)."""
+
+    def __init__(self, face: FaceStage | FacesStage, make: Callable[[], FaceEstimator]) -> None:
+        self.face = face
+        self.make = make
+        self.rate = FrameRate()
+        self.reset()
+
+    @classmethod
+    def from_config(cls, cfg: Config, method: str | None = None) -> StreamingEstimator:
+        m = METHODS.get(method or cfg.method)
+        stage = FaceStage.from_config(cfg.face) if cfg.face.max_faces == 1 else FacesStage(cfg.face)
+        return cls(stage, lambda: FaceEstimator.from_config(cfg, m))
+
+    def reset(self) -> None:
+        self.face.reset()
+        self.rate.reset()
+        self.estimators: dict[int, FaceEstimator] = {}
+        self.readings: dict[int, LiveReading] = {}
+        """{face id: its reading after the last frame} of the faces followed now (one face:
+        id 1, always there)."""
+
+    def push(self, frame: Frame) -> LiveReading:
+        fps = self.rate.push(frame.t_s)
+        crops = self.face.push(frame) if isinstance(self.face, FacesStage) else {1: self.face.push(frame)}
+        for face_id in [i for i in self.estimators if i not in crops]:
+            del self.estimators[face_id]
+        self.readings = {i: self._estimator(i).push(fc) for i, fc in crops.items()}
+        if not self.readings:
+            return LiveReading(
+                frame.t_s, None, None, fps, Rating("none", ["no face"]), FrameSample(FaceCrop(frame.t_s))
+            )
+        return self.readings[min(self.readings)]
+
+    def _estimator(self, face_id: int) -> FaceEstimator:
+        if face_id not in self.estimators:
+            self.estimators[face_id] = self.make()
+        return self.estimators[face_id]
 
     def close(self) -> None:
         self.face.close()

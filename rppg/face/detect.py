@@ -74,6 +74,61 @@ class FaceDetector(Protocol):
     def close(self) -> None: ...
 
 
+TILE_ASPECT = 1.4
+"""A frame wider (or taller) than this is searched in overlapping square tiles."""
+MERGE_IOU = 0.4
+"""Boxes found twice (in two overlapping tiles) are one face above this overlap."""
+MERGE_INSIDE = 0.6
+"""... or when this share of the smaller one lies inside the other."""
+
+
+def find_faces(detector: FaceDetector, image: np.ndarray, detect_width: int) -> list[Box]:
+    """Every face in ``image`` (full-resolution pixels), best first: the image reduced to
+    ``detect_width``; a wide (or tall) one in overlapping square tiles instead, reduced once
+    so that a tile is the size the detector takes (``tile_side``, if it says; else
+    ``detect_width``), duplicates from overlapping tiles merged."""
+    h, w = image.shape[:2]
+    side = min(h, w)
+    if max(h, w) <= TILE_ASPECT * side:
+        scale = min(1.0, detect_width / w)
+        return [b.scaled(1.0 / scale) for b in detector.detect(_reduced(image, scale))]
+    scale = min(1.0, getattr(detector, "tile_side", detect_width) / side)
+    small = _reduced(image, scale)
+    sh, sw = small.shape[:2]
+    tile = min(sh, sw)
+    count = int(np.ceil(max(sh, sw) / tile)) + 1
+    boxes: list[Box] = []
+    for start in np.linspace(0, max(sh, sw) - tile, count).round().astype(int):
+        x0, y0 = (start, 0) if sw >= sh else (0, start)
+        for b in detector.detect(small[y0 : y0 + tile, x0 : x0 + tile]):
+            boxes.append(Box(b.x + x0, b.y + y0, b.w, b.h, b.score).scaled(1.0 / scale))
+    return _merged(boxes)
+
+
+def _reduced(image: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 1.0:
+        return image
+    h, w = image.shape[:2]
+    return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+
+
+def _merged(boxes: list[Box]) -> list[Box]:
+    """One box per face: a box that overlaps a better one by more than ``MERGE_IOU``, or lies
+    mostly inside it (a face cut by a tile's edge, found in part), is dropped."""
+    kept: list[Box] = []
+    for b in sorted(boxes, key=lambda b: -b.score):
+        if all(b.iou(k) <= MERGE_IOU and _inside(b, k) <= MERGE_INSIDE for k in kept):
+            kept.append(b)
+    return kept
+
+
+def _inside(a: Box, b: Box) -> float:
+    """The share of the smaller box's area that the two boxes share."""
+    ix = max(0.0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
+    iy = max(0.0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
+    return ix * iy / max(min(a.w * a.h, b.w * b.h), 1e-9)
+
+
 DETECTORS: Registry[type] = Registry("face detector")
 
 
@@ -139,6 +194,8 @@ class BlazeFaceDetector:
 
     INPUT = 128
     NMS_IOU = 0.3
+    tile_side = INPUT
+    """A wide frame's tiles are reduced to the model's input (:func:`find_faces`)."""
 
     def __init__(self, cfg: FaceConfig) -> None:
         self._net = load_tflite(

@@ -17,7 +17,6 @@ frame is the crop (pre-cropped skin video).
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,6 +48,9 @@ SEARCH_SCALE = 1.5
 much, as mediapipe's own face-mesh pipeline feeds it."""
 TURN_ORDER = (0, 90, 270, 180)
 """Orientations a face is looked for in, upright first (it wins a tie), degrees clockwise."""
+ON_BOX = 0.5
+"""A hinted stage's fit counts as its face's while the oval's centre is within this share of
+the face box's size from the box's centre."""
 RECENTRE = 0.05
 """A fit whose face centre lands farther than this share of the square from its centre is
 repeated around the fitted face."""
@@ -95,21 +97,31 @@ def skin_region(crop: np.ndarray) -> np.ndarray:
 
 class FaceStage:
     """Finds the face, follows it and crops it. Stateful (tracker, last landmarks):
-    ``reset()`` before a new video; ``close()`` releases the models."""
+    ``reset()`` before a new video; ``close()`` releases the models.
+
+    ``hinted``: the stage of one of several faces (:class:`rppg.face.multi.FacesStage`): it
+    finds nothing itself, each frame comes with where its face is (a box, or None), and its
+    mesh is refitted around that box whenever it has slid away from it (onto a neighbour)."""
 
     def __init__(
-        self, cfg: FaceConfig, detector: FaceDetector | None = None, landmarker: Landmarker | None = None
+        self,
+        cfg: FaceConfig,
+        detector: FaceDetector | None = None,
+        landmarker: Landmarker | None = None,
+        hinted: bool = False,
     ) -> None:
         if cfg.region not in REGIONS:
             raise RppgError(f"unknown face region {cfg.region!r} (choose from: {', '.join(REGIONS)})")
         self.cfg = cfg
-        self.detector = detector if detector is not None else make_detector(cfg)
-        self.tracker = FaceTracker(self.detector, cfg)
+        self.hinted = hinted
+        self.detector = None if hinted else detector if detector is not None else make_detector(cfg)
+        self.tracker = None if hinted else FaceTracker(self.detector, cfg)
         self.whole_frame = isinstance(self.detector, WholeFrame)
         self.landmarker = landmarker
         self.region = "box" if self.whole_frame and cfg.region == "landmarks" else cfg.region
         if self.region == "landmarks" and landmarker is None:
             self.landmarker = Landmarker.from_config(cfg)
+        self._fitter: ThreadPoolExecutor | None = None
         self.reset()
 
     @classmethod
@@ -117,14 +129,18 @@ class FaceStage:
         return cls(cfg)
 
     def reset(self) -> None:
-        self.tracker.reset()
+        if self.tracker is not None:
+            self.tracker.reset()
         self._count = 0
         self._fit: Fit | None = None
         self._next_fit_t: float | None = None
-        self.turn: int | None = None
+        self.turn: int | None = 0 if self.hinted else None
         """Degrees clockwise every frame is turned: fixed by the first face found (upright
         first, then sideways and upside down); None until then."""
         self._looks = 0
+        self._segments: deque[tuple[Future, Frame, list[Frame]]] = deque()  # (fit, its frame, frames before)
+        self._pending: list[Frame] = []
+        self._before: Fit | None = None
 
     @property
     def points(self) -> np.ndarray | None:
@@ -134,18 +150,19 @@ class FaceStage:
 
     # ------------------------------------------------------------------ the two ways in
 
-    def push(self, frame: Frame) -> FaceCrop:
+    def push(self, frame: Frame, hint: Box | None = None) -> FaceCrop:
         """One frame (live): landmarks refitted every ``landmarks_every_s`` (every
-        ``detect_every``-th frame while the face is lost) and held in between."""
+        ``detect_every``-th frame while the face is lost) and held in between. ``hint``: where
+        the face is (hinted stages only)."""
         upright = self._upright(frame)
         if upright is None:
             return FaceCrop(frame.t_s)
         frame = upright
         if self.region != "landmarks":
-            return self._from_box(frame)
+            return self._from_box(frame, hint)
         lost = self._fit is None
         if (lost and self._count % self.cfg.detect_every == 0) or self._due(frame.t_s, schedule=True):
-            self._refit(frame)
+            self._refit(frame, hint)
         self._count += 1
         return self._from_outline(frame, self._fit.outline if self._fresh(frame.t_s) else None)
 
@@ -157,42 +174,60 @@ class FaceStage:
         The fits run in a worker thread (OpenCV's DNN releases the GIL) one segment ahead:
         while the frames up to one fit are cropped here, the next fit is computed there.
         Holds the frames of two segments (a few tenths of a second)."""
-        frames = iter(frames)
-        for frame in frames:  # until a face is found in some orientation
-            upright = self._upright(frame)
-            if upright is not None:
-                frames = itertools.chain([upright], map(self._upright, frames))
-                break
-            yield FaceCrop(frame.t_s)
-        if self.region != "landmarks":
-            yield from map(self._from_box, frames)
-            return
-        segments: deque[tuple[Future, Frame, list[Frame]]] = deque()  # (fit, its frame, frames before it)
-        pending: list[Frame] = []
-        before: Fit | None = None
-        with ThreadPoolExecutor(1, thread_name_prefix="rppg-mesh") as fitter:
+        try:
             for frame in frames:
-                if not self._due(frame.t_s, schedule=True):
-                    pending.append(frame)
-                    continue
-                segments.append((fitter.submit(self._refit, frame), frame, pending))
-                pending = []
-                while len(segments) > 1:  # the newest fit computes while these are cropped
-                    before = yield from self._segment(segments.popleft(), before)
-            while segments:
-                before = yield from self._segment(segments.popleft(), before)
-        for f in pending:
-            yield self._from_outline(f, _between(before, None, f.t_s, self.cfg.hold_s))
+                yield from self.feed(frame)
+            yield from self.drain()
+        finally:
+            self._stop_fitter()
 
-    def _segment(self, segment, before: Fit | None):
+    def feed(self, frame: Frame, hint: Box | None = None) -> list[FaceCrop]:
+        """:meth:`crops` one frame at a time: the crops that are ready (those of the frames
+        before the fit computing now), in order; :meth:`drain` gives the rest at the end."""
+        upright = self._upright(frame)
+        if upright is None:  # no face found yet, in any orientation
+            return [FaceCrop(frame.t_s)]
+        frame = upright
+        if self.region != "landmarks":
+            return [self._from_box(frame, hint)]
+        if not self._due(frame.t_s, schedule=True):
+            self._pending.append(frame)
+            return []
+        if self._fitter is None:
+            self._fitter = ThreadPoolExecutor(1, thread_name_prefix="rppg-mesh")
+        self._segments.append((self._fitter.submit(self._refit, frame, hint), frame, self._pending))
+        self._pending = []
+        out: list[FaceCrop] = []
+        while len(self._segments) > 1:  # the newest fit computes while these are cropped
+            out += self._segment(self._segments.popleft())
+        return out
+
+    def drain(self) -> list[FaceCrop]:
+        """The crops still held (the last segments), once the frames have ended."""
+        out: list[FaceCrop] = []
+        while self._segments:
+            out += self._segment(self._segments.popleft())
+        out += [
+            self._from_outline(f, _between(self._before, None, f.t_s, self.cfg.hold_s)) for f in self._pending
+        ]
+        self._pending = []
+        self._stop_fitter()
+        return out
+
+    def _segment(self, segment) -> list[FaceCrop]:
         """Crops of the frames before a fit (interpolated) and of the fit's own frame; the
-        fit, which the next segment interpolates from."""
+        fit is what the next segment interpolates from."""
         future, frame, frames = segment
-        after = future.result()
-        for f in frames:
-            yield self._from_outline(f, _between(before, after, f.t_s, self.cfg.hold_s))
-        yield self._from_outline(frame, None if after is None else after.outline)
-        return after
+        before, after = self._before, future.result()
+        out = [self._from_outline(f, _between(before, after, f.t_s, self.cfg.hold_s)) for f in frames]
+        out.append(self._from_outline(frame, None if after is None else after.outline))
+        self._before = after
+        return out
+
+    def _stop_fitter(self) -> None:
+        if self._fitter is not None:
+            self._fitter.shutdown(wait=True)
+            self._fitter = None
 
     def _upright(self, frame: Frame) -> Frame | None:
         """The frame turned as the first face found says; None while no face has been found
@@ -227,14 +262,17 @@ class FaceStage:
 
     # ------------------------------------------------------------------ landmarks
 
-    def _refit(self, frame: Frame) -> Fit | None:
+    def _refit(self, frame: Frame, hint: Box | None = None) -> Fit | None:
         """Fit the mesh in the square around the last fit's oval (turned with the face), else
-        around the face the detector finds; the new fit, or None if the face was not found."""
+        around the face the detector finds (a hinted stage: around its hint); the new fit, or
+        None if the face was not found."""
         points = None
         if self._fresh(frame.t_s):
             points = self._fit_centred(frame.image, self._fit.points)
+            if points is not None and self.hinted and hint is not None and not _on(points, hint):
+                points = None  # slid onto another face: start again from this face's box
         if points is None:
-            box = self.tracker.find(frame.image)
+            box = hint if self.hinted else self.tracker.find(frame.image)
             if box is not None:
                 points = self.landmarker.fit(frame.image, box.center, SEARCH_SCALE * max(box.w, box.h))
                 points = None if points is None else self._fit_centred(frame.image, points)
@@ -279,8 +317,8 @@ class FaceStage:
 
     # ------------------------------------------------------------------ boxes
 
-    def _from_box(self, frame: Frame) -> FaceCrop:
-        box = self.tracker.push(frame.image, frame.t_s)
+    def _from_box(self, frame: Frame, hint: Box | None = None) -> FaceCrop:
+        box = hint if self.hinted else self.tracker.push(frame.image, frame.t_s)
         if box is None:
             return FaceCrop(frame.t_s, turn=self.turn or 0)
         h, w = frame.image.shape[:2]
@@ -290,7 +328,9 @@ class FaceStage:
         return FaceCrop(frame.t_s, box, rect, crop, region, turn=self.turn or 0)
 
     def close(self) -> None:
-        self.detector.close()
+        self._stop_fitter()
+        if self.detector is not None:
+            self.detector.close()
         if self.landmarker is not None:
             self.landmarker.close()
 
@@ -320,6 +360,13 @@ def _between(before: Fit | None, after: Fit | None, t_s: float, hold_s: float) -
         return before.outline + np.float32(a) * (after.outline - before.outline)
     near = before or after
     return near.outline if near is not None and abs(t_s - near.t_s) <= hold_s else None
+
+
+def _on(points: np.ndarray, box: Box) -> bool:
+    """Whether a fit's face oval is centred on ``box`` (within half its size)."""
+    x, y, w, h = oval_box(points)
+    (bx, by) = box.center
+    return bool(np.hypot(x + w / 2 - bx, y + h / 2 - by) < ON_BOX * max(box.w, box.h))
 
 
 def _oval_square(points: np.ndarray, scale: float) -> tuple[float, float, float]:

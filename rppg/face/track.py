@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import cv2
 import numpy as np
 
 from rppg.config import FaceConfig
-from rppg.face.detect import Box, FaceDetector
+from rppg.face.detect import Box, FaceDetector, find_faces
 
 
 class FaceTracker:
@@ -53,16 +52,10 @@ class FaceTracker:
         return self.box
 
     def find(self, image: np.ndarray) -> Box | None:
-        """The face in ``image`` now (detector on the reduced image; the one nearest the
-        tracked box if there are several), or None; the tracked box is left as it is."""
-        h, w = image.shape[:2]
-        scale = min(1.0, self.cfg.detect_width / w)
-        small = (
-            image
-            if scale == 1.0
-            else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-        )
-        boxes = [b.scaled(1.0 / scale) for b in self.detector.detect(small)]
+        """The face in ``image`` now (detector on the reduced image, in tiles if it is wide:
+        :func:`rppg.face.detect.find_faces`; the one nearest the tracked box if there are
+        several), or None; the tracked box is left as it is."""
+        boxes = find_faces(self.detector, image, self.cfg.detect_width)
         if not boxes:
             return None
         if self.box is not None:

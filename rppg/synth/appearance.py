@@ -33,6 +33,10 @@ HIGHLIGHTS = ((136, 70, 11, 7), (133, 122, 4, 4), (164, 120, 6, 4), (104, 119, 5
 CLOTHES_FROM_ROW = 172
 """Below this row everything that is not face or skin-coloured neck is suit and helmet ring."""
 
+NECK = (135, 178, 30, 26)
+SHOULDERS_FROM_ROW = 190
+"""Below this row (under her chin) the photo is her suit, from edge to edge: part of the person."""
+
 BEARD_BGR = np.array([35, 45, 60], np.float32)
 LIP_BGR = np.array([95, 90, 175], np.float32)
 """Lip colour relative to her skin's (BGR, at the skin's brightness): redder, more saturated."""
@@ -53,6 +57,9 @@ class Look:
     specular: np.ndarray
     """Mirror-like reflection added on top of the skin, BGR (H, W, 3) 0-255: it does not
     pulse and it flickers as the head turns."""
+    figure: np.ndarray
+    """The person against the wall (head, face, shoulders), [0, 1]: what a crowd scene cuts
+    out of each person's picture (:mod:`rppg.synth.crowd`)."""
 
 
 def _ellipse(shape: tuple[int, int], cx: float, cy: float, ax: float, ay: float) -> np.ndarray:
@@ -87,6 +94,7 @@ def _base() -> tuple[np.ndarray, dict[str, np.ndarray]]:
         "wall": ~head & ~face & (sat < 45) & (value > 120) & (yy < 170),
         "clothes": (yy >= CLOTHES_FROM_ROW) & ~face & ~(skin_colour & (yy < 195)),
         "lower_face": face & (yy > LIPS[1] - LIPS[3] - 4) & ~_ellipse(shape, *LIPS),
+        "figure": head | face | _ellipse(shape, *NECK) | (yy >= SHOULDERS_FROM_ROW),
     }
     return photo.astype(np.float32), masks
 
@@ -147,4 +155,5 @@ def make_look(spec: SynthSpec) -> Look:
         skin=np.clip(_soft(skin, 1.0), 0, 1),
         non_skin=_soft(distract, 1.0),
         specular=(glint[..., None] * np.float32(140)) * np.ones(3, np.float32),
+        figure=_soft(m["figure"], 1.5),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -28,17 +28,29 @@ VIDEO_EXT = {"MJPG": ".avi", "XVID": ".avi", "I420": ".avi", "FFV1": ".avi", "mp
 
 def write_video(spec: SynthSpec, path: str | os.PathLike, times: np.ndarray | None = None) -> Path:
     """Render ``spec`` into a video file (codec from the spec); returns the path."""
+    images = (image for _, image in Renderer(spec).frames(times))
+    return write_frames(images, path, spec.fps, (spec.width, spec.height), spec.codec, spec.quality)
+
+
+def write_frames(
+    images: Iterable[np.ndarray],
+    path: str | os.PathLike,
+    fps: float,
+    size: tuple[int, int],
+    codec: str = "MJPG",
+    quality: int = 90,
+) -> Path:
+    """Write BGR frames of ``size`` (width, height px) into a video file with the FourCC
+    ``codec`` (``quality``: MJPG's JPEG quality); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(
-        str(path), cv2.VideoWriter_fourcc(*spec.codec), spec.fps, (spec.width, spec.height)
-    )
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), fps, size)
     if not writer.isOpened():
-        raise RppgError(f"{path}: cannot write video with codec {spec.codec}")
-    if spec.codec == "MJPG":
-        writer.set(cv2.VIDEOWRITER_PROP_QUALITY, spec.quality)
+        raise RppgError(f"{path}: cannot write video with codec {codec}")
+    if codec == "MJPG":
+        writer.set(cv2.VIDEOWRITER_PROP_QUALITY, quality)
     try:
-        for _, image in Renderer(spec).frames(times):
+        for image in images:
             writer.write(image)
     finally:
         writer.release()

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from rppg.signal import PULSE_SIGNATURE_RGB
-from rppg.synth.appearance import make_look
+from rppg.synth.appearance import FACE, make_look
 from rppg.synth.spec import SynthSpec
 
 GENERATOR_VERSION = 3
@@ -150,6 +150,7 @@ class Renderer:
         self._photo = fit(look.photo) * tone  # darker skin stays reddish
         self._skin = fit(look.skin)
         non_skin = fit(look.non_skin)
+        self._figure = fit(look.figure)
         self._specular = fit(look.specular) if spec.highlights > 0 else None
         direction = PULSE_SIGNATURE_RGB[::-1] / PULSE_SIGNATURE_RGB[1]  # BGR, green = 1
         self._skin_dir = (self._skin[..., None] * direction[None, None, :]).astype(np.float32)
@@ -250,6 +251,18 @@ class Renderer:
         """Where the pulse is, in frame pixels at time ``t``: float32 (H, W) in [0, 1]."""
         s = self.spec
         return cv2.warpAffine(self._skin, self._transform(t), (s.width, s.height), flags=cv2.INTER_LINEAR)
+
+    def figure(self, t: float) -> np.ndarray:
+        """Where the person is (head, face, shoulders) in frame pixels at ``t``: float32
+        (H, W) in [0, 1]."""
+        s = self.spec
+        return cv2.warpAffine(self._figure, self._transform(t), (s.width, s.height), flags=cv2.INTER_LINEAR)
+
+    def face_centre(self, t: float) -> tuple[float, float]:
+        """The centre of the face (px, in frame pixels) at ``t``."""
+        x, y = (c * self._scale for c in FACE[:2])
+        m = self._transform(t)
+        return (float(m[0, 0] * x + m[0, 1] * y + m[0, 2]), float(m[1, 0] * x + m[1, 1] * y + m[1, 2]))
 
     def frames(self, times: np.ndarray | None = None) -> Iterator[tuple[float, np.ndarray]]:
         """(t_s, image) for each frame time (default: the spec's own)."""

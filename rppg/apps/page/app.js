@@ -149,20 +149,49 @@ function draw(image, mayTurn = true) {
 
 function overlay() {
   const face = state.face;
-  if (!face || !face.box) return;
+  if (!face) return;
+  // The server's coordinates are pixels of the frame it read (a played file: full size).
+  const k = face.size ? view.width / face.size[0] : 1;
+  ctx.save();
+  ctx.scale(k, k);
+  if (face.faces) face.faces.forEach((f) => drawTag(f, 1 / k));
+  if (face.box) drawFace(face, 1 / k);
+  ctx.restore();
+}
+
+function drawFace(face, px) {
   if (state.showMask && state.mask) drawMask(state.mask);
-  ctx.lineWidth = 2;
+  ctx.lineWidth = 2 * px;
   ctx.strokeStyle = "#3cdc3c";
   const [x, y, w, h] = face.box;
-  ctx.strokeRect(x, y, w, h);
+  if (!face.faces) ctx.strokeRect(x, y, w, h);
   ctx.strokeStyle = "rgba(255, 255, 255, 0.8)";
-  ctx.lineWidth = 1;
+  ctx.lineWidth = px;
   for (const part of face.outline || []) {
     ctx.beginPath();
     part.forEach(([px, py], i) => (i ? ctx.lineTo(px, py) : ctx.moveTo(px, py)));
     ctx.closePath();
     ctx.stroke();
   }
+}
+
+// --faces: every face's box in its quality's colour, tagged with its number and rate;
+// px: one screen pixel in the frame's pixels, so that tags read the same at any scale.
+function drawTag(f, px) {
+  if (!f.box) return;
+  const [x, y, w, h] = f.box;
+  const colour = COLOURS[f.quality] || COLOURS.none;
+  ctx.lineWidth = 2 * px;
+  ctx.strokeStyle = colour;
+  ctx.strokeRect(x, y, w, h);
+  const tag = `${f.id}: ${f.hr_bpm === null ? "..." : f.hr_bpm.toFixed(0) + " bpm"}`;
+  ctx.font = `bold ${13 * px}px sans-serif`;
+  const width = ctx.measureText(tag).width + 8 * px;
+  const top = Math.max(y - 18 * px, 0);
+  ctx.fillStyle = colour;
+  ctx.fillRect(x, top, width, 18 * px);
+  ctx.fillStyle = "#fff";
+  ctx.fillText(tag, x + 4 * px, top + 14 * px);
 }
 
 function drawMask(mask) {
@@ -191,8 +220,16 @@ function showReading(r) {
   $("fps").textContent = `${r.fps.toFixed(0)} fps`;
   const reasons = r.quality === "good" ? [] : r.reasons;
   $("reasons").replaceChildren(...reasons.map((text) => Object.assign(document.createElement("li"), { textContent: text })));
+  $("faces").replaceChildren(...(r.faces || []).map(faceItem));
   drawWave(r.pulse);
   drawTrend();
+}
+
+function faceItem(f) {
+  const rate = f.hr_bpm === null ? "measuring..." : `${f.hr_bpm.toFixed(1)} bpm`;
+  const item = Object.assign(document.createElement("li"), { textContent: `face ${f.id}: ${rate} (${f.quality})` });
+  item.className = f.quality;
+  return item;
 }
 
 function drawWave(pulse) {
