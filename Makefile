@@ -5,16 +5,16 @@
 # `make demo` installs the base package only (no torch, mediapipe or Dask: the demo needs
 # none). `make test` and `make check` add what the tests need: on Python 3.11 (this
 # project's machines) the pinned environment of constraints.txt with training (CPU torch
-# 2.13.0 from the local disk), the optional mediapipe detector and Dask (rppg[cluster]); on
-# any other Python the current releases of the base install and Dask, no torch (the training
-# tests then skip). Override with EXTRAS=... and CONSTRAINTS=...
+# 2.13.0 from the local disk), the optional mediapipe detector, Dask (rppg[cluster]) and the
+# ONNX export (rppg[onnx]); on any other Python the current releases of the base install, Dask
+# and ONNX, no torch (the training tests then skip). Override with EXTRAS=... and CONSTRAINTS=...
 PYTHON ?= python3
 PYVER := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 ifeq ($(PYVER),3.11)
-EXTRAS ?= dev,train,mediapipe,cluster
+EXTRAS ?= dev,train,mediapipe,cluster,onnx
 CONSTRAINTS ?= -c constraints.txt
 else
-EXTRAS ?= dev,cluster
+EXTRAS ?= dev,cluster,onnx
 CONSTRAINTS ?=
 endif
 VENV ?= .venv/py$(PYVER)

@@ -133,6 +133,13 @@ def test_torch_only_in_the_mask_twin_and_training():
     assert sorted(m for m in GRAPH if reaches(m, "rppg.mask.net_torch")) == ["rppg.apps.train"]
 
 
+def test_onnx_only_in_the_mask_export():
+    # onnx is optional (rppg[onnx]): only the exporter builds graphs, and only the export
+    # command loads it.
+    assert sorted(m for m in GRAPH if reaches(m, "onnx")) == ["rppg.mask.export"]
+    assert sorted(m for m in GRAPH if reaches(m, "rppg.mask.export")) == ["rppg.apps.commands"]
+
+
 def test_one_face_stage():
     # Only the face stages compose detector and tracker (one face, and every face: the tracks
     # and a hinted face stage per face); everyone else asks them for crops.

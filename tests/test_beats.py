@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,14 +101,20 @@ def test_beats_of_known_recordings(known_beats):
         assert m["matched"] > 0.95 and m["ibi_mae_ms"] <= 15.0 and m["count_ratio"] < 1.08
 
 
+OPENCV = tuple(int(v) for v in cv2.__version__.split(".")[:2])
+"""The video codec's version decides how much chroma an MJPG round trip keeps."""
+
+
 @pytest.mark.parametrize(
     "which",
     [
         pytest.param(
             0,
             marks=pytest.mark.xfail(
+                OPENCV < (4, 12),
                 strict=True,
-                reason="issue target 10 ms missed: 28 ms measured, beat-time jitter inflates a ~25 ms RMSSD",
+                reason="issue target 10 ms missed with OpenCV 4.11 (the pinned environment): 28 ms measured, "
+                "beat-time jitter inflates a ~25 ms RMSSD; 7 ms with OpenCV 4.14 and numpy 2 (Python 3.13)",
             ),
         ),
         1,
@@ -115,7 +122,8 @@ def test_beats_of_known_recordings(known_beats):
 )
 def test_rmssd_of_known_recordings_within_10_ms(known_beats, which):
     # The issue's target, per recording: RMSSD within 10 ms of the truth's. The ~65 ms one is
-    # close (3 ms); the ~25 ms one is over-estimated by beat-time jitter (README).
+    # close (3-4 ms); the ~25 ms one is over-estimated by beat-time jitter (README), by how much
+    # depends on the codec.
     spec, result = known_beats[which]
     truth = PulseModel(spec).beat_times()
     b = result.analysis.beats

@@ -28,7 +28,16 @@ def test_version(cli):
 def test_every_option_of_every_subcommand_has_help():
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command").choices
-    assert set(subparsers) == {"process", "synth", "evaluate", "train", "live", "methods", "config"}
+    assert set(subparsers) == {
+        "process",
+        "synth",
+        "evaluate",
+        "train",
+        "export-mask",
+        "live",
+        "methods",
+        "config",
+    }
     for name, sub in subparsers.items():
         for action in sub._actions:
             assert action.help and action.help.strip(), f"{name} {action.option_strings or action.dest}"

@@ -30,7 +30,9 @@ class _Parser(argparse.ArgumentParser):
 def usage() -> str:
     """What ``rppg`` alone prints: the commands, one example each."""
     lines = ["usage: rppg COMMAND [options]   (rppg COMMAND --help for its options; rppg --version)", ""]
-    lines += [f"  {c.name:9s} {c.help}\n            e.g. {c.example}" for c in COMMANDS.values()]
+    width = max(len(name) for name in COMMANDS) + 1
+    pad = " " * (width + 2)
+    lines += [f"  {c.name:{width}s}{c.help}\n{pad}e.g. {c.example}" for c in COMMANDS.values()]
     return "\n".join(lines)
 
 
@@ -50,10 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command is None:
-        print(usage())
-        return 0
     try:
+        if args.command is None:
+            print(usage())
+            return 0
         return COMMANDS[args.command].run(args)
     except RppgError as exc:
         print(f"rppg: error: {exc}", file=sys.stderr)

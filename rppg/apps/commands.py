@@ -344,6 +344,28 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_mask_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", metavar="FILE.onnx", help="ONNX file to write")
+    p.add_argument("--weights", metavar="FILE", help="mask weights .npz (default: the shipped ones)")
+
+
+@command(
+    "export-mask",
+    "write the skin mask as an ONNX model (needs 'rppg[onnx]')",
+    "rppg export-mask mask.onnx",
+    export_mask_arguments,
+    "Input 'crops': uint8 BGR face crops (N, H, W, 3); output 'mask': weights (N, H, W) in (0, 1). "
+    "The input normalisation is inside the graph.",
+)
+def export_mask(args: argparse.Namespace) -> int:
+    from rppg.mask.export import export_mask
+
+    if Path(args.out).suffix.lower() != ".onnx":
+        raise RppgError(f"{args.out}: the output file must end in .onnx")
+    print(export_mask(args.out, args.weights))
+    return 0
+
+
 # --------------------------------------------------------------------------- synth
 
 SYNTH_OPTIONS = {
