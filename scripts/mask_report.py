@@ -210,7 +210,7 @@ def synthetic_section(n: int, nets: dict, cfg: Config, out: Path) -> dict:
 
 def write_figure(figures: dict[str, dict[str, np.ndarray]], path: Path) -> None:
     """Mean masks: one row per mask, one column per clip."""
-    from rppg.apps.report import new_figure, save_figure
+    from rppg.apps.figures import new_figure, save_figure
 
     rows, clips = list(figures), list(next(iter(figures.values()), {}))
     if not clips:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from rppg.apps.evaluate import evaluate
-from rppg.apps.report import new_figure, save_figure
+from rppg.apps.figures import new_figure, save_figure
 from rppg.chain.process import process_video
 from rppg.chain.quality import LABELS
 from rppg.config import load_config

@@ -137,7 +137,7 @@ def test_onnx_only_in_the_mask_export():
     # onnx is optional (rppg[onnx]): only the exporter builds graphs, and only the export
     # command loads it.
     assert sorted(m for m in GRAPH if reaches(m, "onnx")) == ["rppg.mask.export"]
-    assert sorted(m for m in GRAPH if reaches(m, "rppg.mask.export")) == ["rppg.apps.commands"]
+    assert sorted(m for m in GRAPH if reaches(m, "rppg.mask.export")) == ["rppg.apps.mask_commands"]
 
 
 def test_one_face_stage():

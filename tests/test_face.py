@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from rppg.config import FaceConfig
+from rppg.face.crop import crop_box, resize_region
 from rppg.face.detect import Box, make_detector
-from rppg.face.stage import crop_box, resize_region
 from rppg.face.track import FaceTracker
 from rppg.synth.scene import Renderer
 from rppg.synth.spec import SynthSpec

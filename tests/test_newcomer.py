@@ -189,7 +189,7 @@ def test_evaluation_figures_read_at_a_glance(tmp_path):
 
 
 def test_mask_figure_has_a_colour_bar():
-    from rppg.apps.report import mask_figure
+    from rppg.apps.mask_pictures import mask_figure
 
     yy, xx = np.mgrid[:36, :36]
     region = (((yy - 18) / 15) ** 2 + ((xx - 18) / 12) ** 2 <= 1).astype(float)

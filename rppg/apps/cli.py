@@ -14,7 +14,7 @@ import os
 import sys
 import traceback
 
-from rppg.apps import commands  # noqa: F401  (registers the commands)
+from rppg.apps import commands, mask_commands  # noqa: F401  (they register the commands)
 from rppg.apps.options import COMMANDS
 from rppg.errors import RppgError
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from rppg.apps.report import QUALITY_BGR
+from rppg.apps.figures import QUALITY_BGR
 from rppg.chain.streaming import LiveReading, StreamingEstimator
 from rppg.config import Config
 from rppg.errors import RppgError

@@ -59,7 +59,8 @@ def process_into(video, cfg: Config, out: Path | None = None):
     """One video (a path or an open frame source) through the chain, one face or every face
     as ``cfg.face.max_faces`` says, its files written into ``out`` (a prepared folder) if
     given: (the :class:`rppg.chain.process.ProcessResult`, its summary)."""
-    from rppg.apps.report import MeanPictures, write_faces_outputs, write_process_outputs
+    from rppg.apps.mask_pictures import MeanPictures
+    from rppg.apps.report import write_faces_outputs, write_process_outputs
     from rppg.chain.faces import Snapshot
     from rppg.chain.process import process_faces, process_video
 

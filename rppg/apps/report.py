@@ -1,19 +1,20 @@
 """The artifacts of each use: ``process --out``, evaluation tables and plots, training
-curves, the mask pictures; on the writers of :mod:`rppg.files` and one figure helper.
+curves; on the writers of :mod:`rppg.files`, the helpers of :mod:`rppg.apps.figures` and the
+mask pictures of :mod:`rppg.apps.mask_pictures`.
 
     write_process_outputs(result, out)          # summary.json, hr.csv, trace.csv, ...
-    fig, axes = new_figure(rows=2); ...; save_figure(fig, out / "f.png")
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rppg import signal
+from rppg.apps.figures import OUTSIDE, QUALITY_BGR, QUALITY_COLOURS, new_figure, save_figure
+from rppg.apps.mask_pictures import MeanPictures, write_mask_pictures
 from rppg.files import atomic_write, json_number, safe_name, write_csv, write_json
 from rppg.signal.tracking import combined_power, rate_grid, window_powers
 
@@ -21,25 +22,6 @@ if TYPE_CHECKING:
     from rppg.apps.scoring import Evaluation
     from rppg.chain.faces import Snapshot
     from rppg.chain.process import ProcessResult
-    from rppg.chain.trace import FrameSample
-
-
-# --------------------------------------------------------------------------- figures
-
-
-def new_figure(rows: int = 1, cols: int = 1, size=(12, 4.5), dpi: int = 100, **kw):
-    """A matplotlib Figure and its axes, outside pyplot (no global state, no display):
-    ``fig, axes = new_figure(rows=2)``; then :func:`save_figure`. 12 inches at 100 dpi:
-    1200 px wide unless a caller asks otherwise."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
-    return fig, fig.subplots(rows, cols, **kw)
-
-
-def save_figure(fig, path: str | os.PathLike) -> Path:
-    fig.savefig(path)
-    return Path(path)
 
 
 # --------------------------------------------------------------------------- rppg process
@@ -58,43 +40,6 @@ OUT_FILES = {
     "mask_overlay.png": "the mask and region over the mean face (method mask)",
 }
 """What ``rppg process --out DIR`` writes (``rppg process --help`` lists them)."""
-
-
-class MeanPictures:
-    """The mean face crop, region and mask of a recording, for ``mask.png`` and
-    ``mask_overlay.png``: fed each frame's sample as the chain makes it
-    (``process_video(..., on_sample=pictures.add)``), it keeps three running sums, never
-    the frames."""
-
-    EVERY = 8
-    """Every this many frames with a face go into the mean crop and region: a picture needs
-    no more, and the sums cost nothing per frame in between."""
-
-    def __init__(self) -> None:
-        self._sums: dict[str, np.ndarray] = {}
-        self._counts: dict[str, int] = {}
-        self._faces = 0
-
-    def add(self, sample: FrameSample) -> None:
-        fc = sample.face
-        if fc.found:
-            if self._faces % self.EVERY == 0:
-                self._accumulate("crop", fc.crop)
-                self._accumulate("region", fc.region)
-            self._faces += 1
-        if sample.mask is not None:
-            self._accumulate("mask", sample.mask)
-
-    def _accumulate(self, name: str, value: np.ndarray) -> None:
-        if name not in self._sums:
-            self._sums[name] = np.zeros(value.shape, np.float64)
-            self._counts[name] = 0
-        self._sums[name] += value
-        self._counts[name] += 1
-
-    def mean(self, name: str) -> np.ndarray | None:
-        """The mean ``crop`` (s, s, 3), ``region`` (s, s) or ``mask`` (s, s); None if none came."""
-        return self._sums[name] / self._counts[name] if name in self._sums else None
 
 
 def write_process_outputs(
@@ -125,9 +70,8 @@ def write_process_outputs(
     )
     write_bids_physio(a.t_s, a.pulse, a.fs, out / Path(result.video).stem)
     save_figure(process_figure(result), out / "plot.png")
-    if pictures is not None and pictures.mean("mask") is not None:
-        crop = pictures.mean("crop").astype(np.uint8)
-        write_mask_images(pictures.mean("mask"), pictures.mean("region"), crop, out)
+    if pictures is not None:
+        write_mask_pictures(pictures, out)
 
 
 def write_faces_outputs(
@@ -210,13 +154,6 @@ def write_bids_physio(t_s: np.ndarray, pulse: np.ndarray, fs: float, stem: Path)
     return data, write_json(sidecar, Path(f"{stem}_physio.json"))
 
 
-QUALITY_COLOURS = {"good": "tab:green", "fair": "tab:orange", "poor": "tab:red", "none": "tab:gray"}
-QUALITY_BGR = {"good": (60, 200, 60), "fair": (0, 200, 230), "poor": (40, 40, 230), "none": (128, 128, 128)}
-"""Each label's colour in OpenCV pictures and the live views (BGR)."""
-OUTSIDE = dict(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize="small")
-"""Legend placement beside the axes: a legend never covers data."""
-
-
 def process_figure(result: ProcessResult):
     """Four panels: the colour trace, the pulse, the windows' spectra with each window's
     rate, and the heart rate over time with each window's quality; the verdict in the title."""
@@ -275,39 +212,6 @@ def spectrogram_panel(ax, a, sig) -> None:
         ylabel="heart rate (bpm)",
     )
     ax.legend(**OUTSIDE)
-
-
-def write_mask_images(
-    mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray, out: Path
-) -> None:
-    """``mask.png`` (the mean mask as a grey image, 288 px) and ``mask_overlay.png`` (a figure:
-    the mean face crop with the region's outline, and the mask weight inside the region with
-    its colour bar)."""
-    import cv2
-
-    mask8 = (np.clip(mean_mask, 0, 1) * 255).astype(np.uint8)
-    cv2.imwrite(str(out / "mask.png"), cv2.resize(mask8, (288, 288), interpolation=cv2.INTER_NEAREST))
-    save_figure(mask_figure(mean_mask, mean_region, mean_crop), out / "mask_overlay.png")
-
-
-def mask_figure(mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray):
-    """The mean face crop with the skin region outlined, beside the mean mask weight inside
-    the region (outside it: blank) with a colour bar from 0 to 1."""
-    import cv2
-
-    size = mean_mask.shape[0]
-    crop = cv2.resize(mean_crop, (size, size), interpolation=cv2.INTER_AREA)[:, :, ::-1]
-    region = cv2.resize(mean_region.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
-    fig, (left, right) = new_figure(cols=2, size=(10, 4.6), dpi=100)
-    left.imshow(crop, interpolation="bilinear")
-    left.contour(region, levels=[0.5], colors="white", linewidths=1.5)
-    left.set(title="mean face crop, skin region outlined", xticks=[], yticks=[])
-    shown = np.where(region >= 0.5, mean_mask, np.nan)
-    right.imshow(crop.mean(axis=2), cmap="gray", interpolation="bilinear")
-    image = right.imshow(shown, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-    right.set(title="mask weight inside the region", xticks=[], yticks=[])
-    fig.colorbar(image, ax=right, label="mask weight (0 = ignored, 1 = counts fully)")
-    return fig
 
 
 # --------------------------------------------------------------------------- rppg evaluate

@@ -274,6 +274,24 @@ def shown(image: np.ndarray, turn: int) -> bytes:
     return cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes()
 
 
+async def run_session(session: Session, opts: BrowserOptions) -> None:
+    """One page's session until it ends: the page's frames, or the played file's (with the
+    page's messages read alongside)."""
+    await session.start()
+    if not opts.source:
+        await receive(session)
+        return
+    # Both at once; a failure of either ends the session (not left waiting on the other).
+    tasks = {asyncio.create_task(play(session, opts.source)), asyncio.create_task(receive(session))}
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
 def make_app(cfg: Config, opts: BrowserOptions, token: str):
     """The aiohttp application: the page, its two files and its WebSocket; nothing else."""
     from aiohttp import WSCloseCode, web
@@ -307,22 +325,7 @@ def make_app(cfg: Config, opts: BrowserOptions, token: str):
         await ws.prepare(request)
         session = Session(ws, cfg, opts)
         try:
-            await session.start()
-            if opts.source:
-                # Both at once; a failure of either ends the session (not left waiting on the other).
-                tasks = {
-                    asyncio.create_task(play(session, opts.source)),
-                    asyncio.create_task(receive(session)),
-                }
-                try:
-                    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-                    for task in done:
-                        task.result()
-                finally:
-                    for task in tasks:
-                        task.cancel()
-            else:
-                await receive(session)
+            await run_session(session, opts)
         except BadMessage as exc:
             await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=str(exc)[:120].encode())
         except (ConnectionResetError, asyncio.CancelledError):

@@ -7,6 +7,7 @@ frame's face with the region of its skin that counts.
 | ``track`` | following one face from frame to frame (detect every few frames, smooth, hold) |
 | ``tracks`` | every face, each with an id kept from frame to frame (optimal assignment, hold) |
 | ``landmarks`` | the 468-point face mesh and the skin outline it gives (oval minus eyes, brows, lips) |
+| ``crop`` | the square crop around a face box and its fast resize to the crop size |
 | ``stage`` | the per-frame stage every use reads faces through: frames -> ``FaceCrop`` (box, crop, region) |
 | ``multi`` | the stage for several faces: the tracks, and a face stage told where its face is, per face |
 

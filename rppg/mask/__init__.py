@@ -5,6 +5,7 @@ as a per-pixel skin weight over each face crop.
 |---|---|
 | ``net`` | the network evaluated with numpy (inference never imports torch), its weights files |
 | ``net_torch`` | the same network in torch, for training only (kept equal to ``net`` by a test) |
+| ``export`` | the network as an ONNX graph, normalisation inside (needs ``onnx``) |
 | ``losses`` | training losses: against a reference pulse, and SiNC's label-free ones (torch) |
 
     from rppg.mask import load_mask_model, masked_rgb

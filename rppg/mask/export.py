@@ -38,19 +38,14 @@ def _onnx():
     return onnx
 
 
-def mask_graph(arrays: dict[str, np.ndarray], doc: str = ""):
-    """The ONNX model (an ``onnx.ModelProto``) of the mask network with weights ``arrays``
-    (named and shaped as :data:`rppg.mask.net.WEIGHT_SHAPES`)."""
-    onnx = _onnx()
-    from onnx import TensorProto, helper, numpy_helper
+def _constants(arrays: dict[str, np.ndarray]) -> list:
+    """The graph's initialisers: the normalisation's constants and the network's weights."""
+    from onnx import numpy_helper
 
-    def const(name: str, value) -> object:
-        return numpy_helper.from_array(np.asarray(value, np.float32), name)
+    def const(name: str, value, dtype=np.float32):
+        return numpy_helper.from_array(np.asarray(value, dtype), name)
 
-    def node(op: str, inputs: list[str], output: str, **attrs) -> object:
-        return helper.make_node(op, inputs, [output], name=output, **attrs)
-
-    inits = [
+    return [
         const("inv255", 1 / 255),
         const("dark", DARK),
         const("six", 6.0),
@@ -58,15 +53,24 @@ def mask_graph(arrays: dict[str, np.ndarray], doc: str = ""):
         const("inv_ln2", 1 / math.log(2)),
         const("lo", -LEVEL_CLIP),
         const("hi", LEVEL_CLIP),
-        numpy_helper.from_array(np.array([2, 0], np.int64), "red_blue"),  # BGR -> R, B
+        const("red_blue", [2, 0], np.int64),  # BGR -> R, B
+        const("channel_last", [3], np.int64),
+        const("channel_axis", [1], np.int64),
         const("conv_w", arrays["conv.weight"]),
         const("conv_b", arrays["conv.bias"]),
         const("soft_w", arrays["softconv.weight"]),
         const("soft_b", arrays["softconv.bias"]),
-        numpy_helper.from_array(np.array([1], np.int64), "channel_axis"),
-        numpy_helper.from_array(np.array([3], np.int64), "channel_last"),
     ]
-    nodes = [
+
+
+def _nodes() -> list:
+    """The operations, input ``crops`` to output ``mask``, each named for its output."""
+    from onnx import TensorProto, helper
+
+    def node(op: str, inputs: list[str], output: str, **attrs):
+        return helper.make_node(op, inputs, [output], name=output, **attrs)
+
+    return [
         node("Cast", [INPUT_NAME], "x_u8f", to=TensorProto.FLOAT),
         node("Mul", ["x_u8f", "inv255"], "x"),  # (N, H, W, 3) BGR in [0, 1]
         # normalise(): chromaticity of red and blue, and log2 brightness relative to the crop's
@@ -94,19 +98,24 @@ def mask_graph(arrays: dict[str, np.ndarray], doc: str = ""):
         node("Sigmoid", ["logit"], "mask_n1hw"),
         node("Squeeze", ["mask_n1hw", "channel_axis"], OUTPUT_NAME),
     ]
+
+
+def mask_graph(arrays: dict[str, np.ndarray], doc: str = ""):
+    """The ONNX model (an ``onnx.ModelProto``) of the mask network with weights ``arrays``
+    (named and shaped as :data:`rppg.mask.net.WEIGHT_SHAPES`), checked."""
+    onnx = _onnx()
+    from onnx import TensorProto, helper
+
     dims = ["N", "H", "W"]
     graph = helper.make_graph(
-        nodes,
+        _nodes(),
         "rppg_mask",
         [helper.make_tensor_value_info(INPUT_NAME, TensorProto.UINT8, [*dims, 3])],
         [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, dims)],
-        inits,
+        _constants(arrays),
     )
     model = helper.make_model(
-        graph,
-        producer_name="rppg",
-        doc_string=doc,
-        opset_imports=[helper.make_opsetid("", OPSET)],
+        graph, producer_name="rppg", doc_string=doc, opset_imports=[helper.make_opsetid("", OPSET)]
     )
     model.ir_version = 8  # what opset 17 needs; newer IRs are refused by older runtimes
     helper.set_model_props(model, {"rppg_input_version": str(INPUT_VERSION)})

@@ -1,0 +1,96 @@
+"""The mask pictures of ``rppg process --out`` (method mask): the mean face crop, region and
+mask of a recording, gathered as the chain runs, and ``mask.png`` and ``mask_overlay.png``.
+
+    pictures = MeanPictures(); process_video(..., on_sample=pictures.add)
+    write_mask_pictures(pictures, out)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rppg.apps.figures import new_figure, save_figure
+
+if TYPE_CHECKING:
+    from rppg.chain.trace import FrameSample
+
+
+class MeanPictures:
+    """The mean face crop, region and mask of a recording, for ``mask.png`` and
+    ``mask_overlay.png``: fed each frame's sample as the chain makes it
+    (``process_video(..., on_sample=pictures.add)``), it keeps three running sums, never
+    the frames."""
+
+    EVERY = 8
+    """Every this many frames with a face go into the mean crop and region: a picture needs
+    no more, and the sums cost nothing per frame in between."""
+
+    def __init__(self) -> None:
+        self._sums: dict[str, np.ndarray] = {}
+        self._counts: dict[str, int] = {}
+        self._faces = 0
+
+    def add(self, sample: FrameSample) -> None:
+        fc = sample.face
+        if fc.found:
+            if self._faces % self.EVERY == 0:
+                self._accumulate("crop", fc.crop)
+                self._accumulate("region", fc.region)
+            self._faces += 1
+        if sample.mask is not None:
+            self._accumulate("mask", sample.mask)
+
+    def _accumulate(self, name: str, value: np.ndarray) -> None:
+        if name not in self._sums:
+            self._sums[name] = np.zeros(value.shape, np.float64)
+            self._counts[name] = 0
+        self._sums[name] += value
+        self._counts[name] += 1
+
+    def mean(self, name: str) -> np.ndarray | None:
+        """The mean ``crop`` (s, s, 3), ``region`` (s, s) or ``mask`` (s, s); None if none came."""
+        return self._sums[name] / self._counts[name] if name in self._sums else None
+
+
+def write_mask_pictures(pictures: MeanPictures, out: Path) -> None:
+    """The two mask pictures into ``out``, if the recording had a mask (method mask)."""
+    if pictures.mean("mask") is None:
+        return
+    crop = pictures.mean("crop").astype(np.uint8)
+    write_mask_images(pictures.mean("mask"), pictures.mean("region"), crop, out)
+
+
+def write_mask_images(
+    mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray, out: Path
+) -> None:
+    """``mask.png`` (the mean mask as a grey image, 288 px) and ``mask_overlay.png`` (a figure:
+    the mean face crop with the region's outline, and the mask weight inside the region with
+    its colour bar)."""
+    import cv2
+
+    mask8 = (np.clip(mean_mask, 0, 1) * 255).astype(np.uint8)
+    cv2.imwrite(str(out / "mask.png"), cv2.resize(mask8, (288, 288), interpolation=cv2.INTER_NEAREST))
+    save_figure(mask_figure(mean_mask, mean_region, mean_crop), out / "mask_overlay.png")
+
+
+def mask_figure(mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray):
+    """The mean face crop with the skin region outlined, beside the mean mask weight inside
+    the region (outside it: blank) with a colour bar from 0 to 1."""
+    import cv2
+
+    size = mean_mask.shape[0]
+    crop = cv2.resize(mean_crop, (size, size), interpolation=cv2.INTER_AREA)[:, :, ::-1]
+    region = cv2.resize(mean_region.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
+    fig, (left, right) = new_figure(cols=2, size=(10, 4.6), dpi=100)
+    left.imshow(crop, interpolation="bilinear")
+    left.contour(region, levels=[0.5], colors="white", linewidths=1.5)
+    left.set(title="mean face crop, skin region outlined", xticks=[], yticks=[])
+    shown = np.where(region >= 0.5, mean_mask, np.nan)
+    right.imshow(crop.mean(axis=2), cmap="gray", interpolation="bilinear")
+    image = right.imshow(shown, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+    right.set(title="mask weight inside the region", xticks=[], yticks=[])
+    fig.colorbar(image, ax=right, label="mask weight (0 = ignored, 1 = counts fully)")
+    return fig
