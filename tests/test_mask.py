@@ -2,6 +2,7 @@
 reads through pulsing hair and wall, it raises the real clip's pulse SNR over uniform weights,
 and on a real face it is high on skin, low on eyes and brows."""
 
+import numpy as np
 import pytest
 
 from rppg.assets import MASK_WEIGHTS, asset_path
@@ -101,3 +102,20 @@ def test_mask_raises_the_real_clips_pulse_snr_over_uniform_weights_in_the_same_r
     )  # the same chain but the weights
     assert abs(mask.hr_bpm - PHYSRECORDER_HR_BPM) <= abs(uniform.hr_bpm - PHYSRECORDER_HR_BPM) + 0.1
     assert mask.snr_db >= uniform.snr_db + 0.5
+
+
+def test_mask_pictures_show_the_whole_crop(short_video):
+    # Issue 20: the pictures show the mask over the whole crop (hair, eyes and background
+    # included), not only inside the region where the chain weighs pixels.
+    from rppg.apps.mask_pictures import MeanPictures
+
+    pictures = MeanPictures(load_mask_model())
+    process_video(short_video, on_sample=pictures.add)
+    inside = pictures.mean("region") >= 0.5
+    chain, whole = pictures.mean("mask"), pictures.mean("whole_mask")
+    assert chain.shape == whole.shape == inside.shape
+    outside = pictures.mean("region") < 0.05
+    assert whole[outside].mean() > 0.05 and np.ptp(whole[outside]) > 0.3  # the picture: all of it
+    assert chain[outside].mean() < 0.2 * whole[outside].mean()  # the chain: the region only
+    # inside the region both are the same network on the same pixels
+    assert abs(whole[inside].mean() - chain[inside].mean()) < 0.1

@@ -1,7 +1,7 @@
 """The mask pictures of ``rppg process --out`` (method mask): the mean face crop, region and
 mask of a recording, gathered as the chain runs, and ``mask.png`` and ``mask_overlay.png``.
 
-    pictures = MeanPictures(); process_video(..., on_sample=pictures.add)
+    pictures = MeanPictures(net); process_video(..., on_sample=pictures.add)
     write_mask_pictures(pictures, out)
 """
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rppg.apps.figures import new_figure, save_figure
+from rppg.mask.net import MaskNet, masked_rgb
 
 if TYPE_CHECKING:
     from rppg.chain.trace import FrameSample
@@ -28,7 +29,10 @@ class MeanPictures:
     """Every this many frames with a face go into the mean crop and region: a picture needs
     no more, and the sums cost nothing per frame in between."""
 
-    def __init__(self) -> None:
+    def __init__(self, net: MaskNet | None = None) -> None:
+        """``net``: the chain's mask network, to picture its weights over the whole crop (the
+        chain computes them inside the region only)."""
+        self.net = net
         self._sums: dict[str, np.ndarray] = {}
         self._counts: dict[str, int] = {}
         self._faces = 0
@@ -42,6 +46,9 @@ class MeanPictures:
             self._faces += 1
         if sample.mask is not None:
             self._accumulate("mask", sample.mask)
+            if self.net is not None and fc.found:  # once per mask batch: a few per second
+                whole = masked_rgb(self.net, fc.crop[None], sample.mask.shape[0])[1][0]
+                self._accumulate("whole_mask", whole)
 
     def _accumulate(self, name: str, value: np.ndarray) -> None:
         if name not in self._sums:
@@ -51,34 +58,38 @@ class MeanPictures:
         self._counts[name] += 1
 
     def mean(self, name: str) -> np.ndarray | None:
-        """The mean ``crop`` (s, s, 3), ``region`` (s, s) or ``mask`` (s, s); None if none came."""
+        """The mean ``crop`` (s, s, 3), ``region`` (s, s), ``mask`` (s, s: inside the region,
+        as the chain weighs) or ``whole_mask`` (s, s: over the whole crop); None if none came."""
         return self._sums[name] / self._counts[name] if name in self._sums else None
 
 
 def write_mask_pictures(pictures: MeanPictures, out: Path) -> None:
     """The two mask pictures into ``out``, if the recording had a mask (method mask)."""
-    if pictures.mean("mask") is None:
+    whole = pictures.mean("whole_mask")
+    mask = whole if whole is not None else pictures.mean("mask")
+    if mask is None:
         return
     crop = pictures.mean("crop").astype(np.uint8)
-    write_mask_images(pictures.mean("mask"), pictures.mean("region"), crop, out)
+    write_mask_images(mask, pictures.mean("region"), crop, out, whole=whole is not None)
 
 
 def write_mask_images(
-    mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray, out: Path
+    mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray, out: Path, whole: bool = True
 ) -> None:
     """``mask.png`` (the mean mask as a grey image, 288 px) and ``mask_overlay.png`` (a figure:
-    the mean face crop with the region's outline, and the mask weight inside the region with
-    its colour bar)."""
+    the mean face crop with the region's outline, and the mask weight with its colour bar);
+    ``whole``: the mask is over the whole crop, else inside the region only."""
     import cv2
 
     mask8 = (np.clip(mean_mask, 0, 1) * 255).astype(np.uint8)
     cv2.imwrite(str(out / "mask.png"), cv2.resize(mask8, (288, 288), interpolation=cv2.INTER_NEAREST))
-    save_figure(mask_figure(mean_mask, mean_region, mean_crop), out / "mask_overlay.png")
+    save_figure(mask_figure(mean_mask, mean_region, mean_crop, whole), out / "mask_overlay.png")
 
 
-def mask_figure(mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray):
-    """The mean face crop with the skin region outlined, beside the mean mask weight inside
-    the region (outside it: blank) with a colour bar from 0 to 1."""
+def mask_figure(mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.ndarray, whole: bool = True):
+    """The mean face crop with the skin region outlined, beside the mean mask weight with a
+    colour bar from 0 to 1: over the whole crop with the region outlined (``whole``), or
+    inside the region only (outside it: blank)."""
     import cv2
 
     size = mean_mask.shape[0]
@@ -88,9 +99,14 @@ def mask_figure(mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.nd
     left.imshow(crop, interpolation="bilinear")
     left.contour(region, levels=[0.5], colors="white", linewidths=1.5)
     left.set(title="mean face crop, skin region outlined", xticks=[], yticks=[])
-    shown = np.where(region >= 0.5, mean_mask, np.nan)
-    right.imshow(crop.mean(axis=2), cmap="gray", interpolation="bilinear")
-    image = right.imshow(shown, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-    right.set(title="mask weight inside the region", xticks=[], yticks=[])
+    if whole:
+        image = right.imshow(mean_mask, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        right.contour(region, levels=[0.5], colors="white", linewidths=1.0, linestyles="dashed")
+        right.set(title="mask weight over the whole crop (region dashed)", xticks=[], yticks=[])
+    else:
+        right.imshow(crop.mean(axis=2), cmap="gray", interpolation="bilinear")
+        shown = np.where(region >= 0.5, mean_mask, np.nan)
+        image = right.imshow(shown, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        right.set(title="mask weight inside the region", xticks=[], yticks=[])
     fig.colorbar(image, ax=right, label="mask weight (0 = ignored, 1 = counts fully)")
     return fig

@@ -55,6 +55,15 @@ def folder_names(videos: list[Path]) -> list[str]:
     return out
 
 
+def picture_net(cfg: Config):
+    """The mask network the mask pictures run over the whole crop; None for a method without
+    the mask."""
+    from rppg.chain.methods import METHODS
+    from rppg.mask.net import load_mask_model
+
+    return load_mask_model(cfg.model.weights) if METHODS.get(cfg.method).weighting == "mask" else None
+
+
 def process_into(video, cfg: Config, out: Path | None = None):
     """One video (a path or an open frame source) through the chain, one face or every face
     as ``cfg.face.max_faces`` says, its files written into ``out`` (a prepared folder) if
@@ -64,8 +73,9 @@ def process_into(video, cfg: Config, out: Path | None = None):
     from rppg.chain.faces import Snapshot
     from rppg.chain.process import process_faces, process_video
 
+    net = picture_net(cfg) if out is not None else None
     if cfg.face.max_faces == 1:
-        pictures = MeanPictures()
+        pictures = MeanPictures(net)
         result = process_video(video, config=cfg, on_sample=pictures.add if out is not None else None)
         summary = result.summary()
         if out is not None:
@@ -75,7 +85,7 @@ def process_into(video, cfg: Config, out: Path | None = None):
     snapshot = Snapshot()
 
     def add(face_id: int, sample) -> None:
-        per_face.setdefault(face_id, MeanPictures()).add(sample)
+        per_face.setdefault(face_id, MeanPictures(net)).add(sample)
 
     result = process_faces(video, config=cfg, on_sample=add if out is not None else None, snapshot=snapshot)
     summary = result.summary()

@@ -36,8 +36,8 @@ OUT_FILES = {
     "<video>_physio.tsv.gz": "the pulse as BIDS physiological data",
     "<video>_physio.json": "its BIDS sidecar (SamplingFrequency, StartTime, Columns, units)",
     "plot.png": "trace, pulse, the windows' spectra and the heart rate over time",
-    "mask.png": "the mean skin mask (method mask)",
-    "mask_overlay.png": "the mask and region over the mean face (method mask)",
+    "mask.png": "the mean skin mask over the whole face crop (method mask)",
+    "mask_overlay.png": "the mean face with its region, beside the mask over the whole crop (method mask)",
 }
 """What ``rppg process --out DIR`` writes (``rppg process --help`` lists them)."""
 
