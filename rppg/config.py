@@ -204,6 +204,9 @@ class TrainConfig:
     val_fraction: float = 0.25
     """Held out for validation: that share of subjects (supervised, subject-disjoint), or of
     each recording's time, its end (unsupervised)."""
+    folds: int = 0
+    """0: one run on a train/validation split. K >= 2: subject-level K-fold cross-validation
+    (``rppg.apps.folds``): K runs, each scored on subjects it never saw."""
     clip_s: float = 4.0
     """Length (s) of one training clip."""
     batch_clips: int = 4

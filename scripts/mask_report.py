@@ -1,6 +1,7 @@
-"""Does the skin mask earn its place? Uniform weights inside the landmark skin region against
-the shipped mask (and any other weights given), and against the mask adapted without labels
-to each real clip, on the real clips and on held-out synthetic people:
+"""Does the skin mask earn its place? Uniform weights inside the landmark skin region (method
+``agree``: the mask method's chain with every pixel alike) against the shipped mask (and any
+other weights given), and against the mask adapted without labels to each real clip, on the
+real clips and on held-out synthetic people:
 
 - real clips (``--data``: physrecorder and the talking heads): pulse SNR of the whole clip
   and heart-rate error where there is truth; with ``--adapt``, each clip's second half
@@ -70,13 +71,19 @@ def crop_set(rec: Recording, labelled: bool, cfg: Config, cache: Path):
 # --------------------------------------------------------------------------- scores
 
 
+UNIFORM_METHOD = "agree"
+"""What the mask is scored against: the mask method's own chain (POS and PBV agreeing,
+followed across windows) with every pixel of the region alike."""
+
+
 def score(crops, net: MaskNet | None, cfg: Config) -> dict:
-    """Heart rate, error where labelled, and SNR of one crop set through the chain."""
+    """Heart rate, error where labelled, and SNR of one crop set through the chain: the mask
+    method with ``net``, :data:`UNIFORM_METHOD` without."""
     from rppg.apps.train import validation_traces
     from rppg.chain.pipeline import analyse
 
     trace = validation_traces(net, [crops], cfg)[0]
-    a = analyse(trace, "pos" if net is None else "mask", cfg, crops.name)
+    a = analyse(trace, UNIFORM_METHOD if net is None else "mask", cfg, crops.name)
     err = None if crops.hr_true_bpm is None or a.hr_bpm is None else abs(a.hr_bpm - crops.hr_true_bpm)
     return {"hr_bpm": a.hr_bpm, "error_bpm": err, "snr_db": a.snr_db, "seconds": float(np.ptp(crops.t_s))}
 
@@ -131,7 +138,7 @@ def mean_mask_and_skin(spec: SynthSpec, net: MaskNet, cfg: Config, frames: int =
     with FaceStage.from_config(box_cfg) as stage:
         for i in range(frames):
             t = i / spec.fps
-            fc = stage(Frame(i, t, renderer.frame(t)))
+            fc = stage.push(Frame(i, t, renderer.frame(t)))
             if not fc.found:
                 continue
             x0, y0, x1, y1 = fc.rect

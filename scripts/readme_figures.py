@@ -229,7 +229,7 @@ def beats() -> str:
     from rppg.signal.hrv import hrv_values
     from rppg.synth.layouts import write_recording
     from rppg.synth.scene import PulseModel
-    from rppg.synth.spec import SynthSpec
+    from rppg.synth.spec import beats_spec
 
     lines = [
         "| recording | beats matched | IBI MAE (ms) | RMSSD: true, found (ms) | breathing: true, found |",
@@ -237,16 +237,7 @@ def beats() -> str:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         for seed, rmssd, resp in ((1, 20, 8), (2, 35, 12), (3, 80, 24), (4, 50, 16), (5, 65, 20)):
-            spec = SynthSpec(
-                hr_bpm=70,
-                duration_s=60,
-                width=320,
-                height=240,
-                seed=seed,
-                rmssd_ms=rmssd,
-                resp_rate_bpm=resp,
-                noise_std=3,
-            )
+            spec = beats_spec(seed, rmssd, resp)
             result = process_video(write_recording(spec, Path(tmp) / str(seed), "generic"))
             truth = PulseModel(spec).beat_times()
             b = result.analysis.beats

@@ -212,3 +212,12 @@ if __name__ == "__main__":
         print(f"floor {floor}: {', '.join(packages)}")
         for m in sorted(m for m in EDGES if package_of(m) in packages):
             print(f"  {m} -> {', '.join(sorted(EDGES[m])) or '-'}")
+
+
+def test_the_help_loads_neither_numpy_nor_opencv():
+    # `rppg --help` and each command's help build every parser: they must stay instant
+    # (scripts/benchmark.py times it; the target is under 0.3 s).
+    code = "import sys; from rppg.apps import cli; cli.build_parser(); cli.usage(); print(*sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert not {"numpy", "cv2", "scipy", "torch"} & set(run.stdout.split())

@@ -16,7 +16,7 @@ from rppg.signal.beats import detect_beats, match_beats, refine_peak
 from rppg.signal.hrv import good_stretch, hrv_values, report_hrv
 from rppg.synth.layouts import write_recording
 from rppg.synth.scene import PulseModel
-from rppg.synth.spec import SynthSpec
+from rppg.synth.spec import beats_spec
 from tests.conftest import shared_or_skip
 
 pytestmark = pytest.mark.slow  # end-to-end runs of seconds to minutes: `make check` leaves them out
@@ -77,16 +77,7 @@ def known_beats(tmp_path_factory):
     """Two 60 s synthetic recordings with known beats (RMSSD ~25 and ~65 ms) and breathing."""
     out = []
     for seed, rmssd, resp in ((1, 20, 8), (3, 80, 24)):
-        spec = SynthSpec(
-            hr_bpm=70,
-            duration_s=60,
-            width=320,
-            height=240,
-            seed=seed,
-            rmssd_ms=rmssd,
-            resp_rate_bpm=resp,
-            noise_std=3,
-        )
+        spec = beats_spec(seed, rmssd, resp)
         video = write_recording(spec, tmp_path_factory.mktemp(f"beats{seed}"), "generic")
         out.append((spec, process_video(video)))
     return out

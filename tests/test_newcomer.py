@@ -73,7 +73,7 @@ def test_help_names_every_registered_detector_dataset_and_layout():
 
 
 def test_process_help_lists_every_file_out_writes(cli):
-    from rppg.apps.report import OUT_FILES
+    from rppg.apps.options import OUT_FILES
 
     text = " ".join(cli("process", "--help").stdout.split())
     assert all(name in text for name in OUT_FILES)

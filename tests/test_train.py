@@ -288,3 +288,35 @@ def test_a_bad_init_fails_before_any_video_is_read(cli, tmp_path):
     )
     assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1
     assert "missing.npz: mask weights not found" in run.stderr
+
+
+def test_rppg_train_folds_scores_each_subject_with_a_mask_that_never_saw_it(cli, tiny_set, tmp_path):
+    # Issue 20: subject-level cross-validation; each held-out subject's figures come from a
+    # mask trained (and its epoch chosen) on the other subjects only.
+    out = tmp_path / "cv"
+    sets = ["train.epochs=1", "train.steps_per_epoch=2", "train.batch_clips=2", "train.clip_s=3.0"]
+    run = cli(
+        "train", "--root", tiny_set, "--folds", "3", "--out", out, *[a for s in sets for a in ("--set", s)]
+    )
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(out / "folds.csv")
+    subjects = sorted(s for cell in table["subjects"] for s in cell.split())
+    assert len(table) == 3 and subjects == sorted({r.subject for r in load_dataset("ubfc", tiny_set)})
+    for k, row in table.iterrows():
+        split = json.loads((out / f"fold{k + 1}" / "split.json").read_text())
+        assert split["held_out"] == row["subjects"].split()
+        assert not set(split["held_out"]) & set(split["train"] + split["validation"])
+        assert (out / f"fold{k + 1}" / "mask_weights.npz").is_file()
+    # the held-out figures are the folds' own: mask and every pixel alike, each finite
+    assert (
+        np.isfinite(table[["mask_mae_bpm", "uniform_mae_bpm", "mask_snr_db", "uniform_snr_db"]]).all().all()
+    )
+    assert "held-out mean, mask vs every pixel alike" in run.stdout and run.stdout.count("fold ") == 3
+
+    wrong = cli("train", "--root", tiny_set, "--folds", "4", "--out", tmp_path / "x")
+    assert (
+        wrong.returncode == 2
+        and "--folds must be from 2 to the number of subjects (3), got 4" in wrong.stderr
+    )
+    wrong = cli("train", "--root", tiny_set, "--folds", "3", "--unsupervised", "--out", tmp_path / "y")
+    assert wrong.returncode == 2 and "--folds needs ground truth" in wrong.stderr

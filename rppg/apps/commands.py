@@ -16,7 +16,14 @@ import shutil
 import sys
 from pathlib import Path
 
-from rppg.apps.options import add_batch_args, add_config_args, add_faces_arg, command, config_from_args
+from rppg.apps.options import (
+    OUT_FILES,
+    add_batch_args,
+    add_config_args,
+    add_faces_arg,
+    command,
+    config_from_args,
+)
 from rppg.config import Config, dump_yaml
 from rppg.errors import RppgError
 from rppg.synth.spec import SynthSpec
@@ -25,7 +32,6 @@ from rppg.synth.spec import SynthSpec
 
 
 def process_arguments(p: argparse.ArgumentParser) -> None:
-    from rppg.apps.report import OUT_FILES
 
     p.add_argument(
         "video",

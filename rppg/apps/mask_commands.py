@@ -37,6 +37,13 @@ def train_arguments(p: argparse.ArgumentParser) -> None:
         metavar="WEIGHTS",
         help="start from these weights: 'shipped' or a mask_weights.npz (default: random)",
     )
+    p.add_argument(
+        "--folds",
+        type=int,
+        metavar="K",
+        help="cross-validate by subject: K runs, each scored on the subjects it never saw, "
+        "mask against every pixel alike (default: 0, one run)",
+    )
     add_config_args(p, weights=False)
 
 
@@ -57,8 +64,16 @@ def train(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     check_batch(cfg.batch)
+    if cfg.train.folds and args.resume:
+        raise RppgError("--resume continues one run; it does not combine with --folds")
     out = prepare_out_dir(args.out)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731  (stdout: the result only)
+    if cfg.train.folds:
+        from rppg.apps.folds import cross_validate, summary_lines
+
+        results = cross_validate(cfg, out, args.dataset, args.root, cfg.train.folds, log)
+        print("\n".join(summary_lines(results)) + f"\nper fold: {out / 'folds.csv'}")
+        return 0
     r = train(cfg, out, args.dataset, args.root, args.resume, log)
     mae = (
         ""

@@ -111,6 +111,23 @@ def add_batch_args(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+OUT_FILES = {
+    "summary.json": "the --json summary",
+    "hr.csv": "heart rate per window (t_s, hr_bpm, snr_db, quality)",
+    "trace.csv": "colour of the face region per frame (8-bit levels)",
+    "pulse.csv": "the pulse on a uniform time grid (t_s, pulse_au)",
+    "beats.csv": "beat times and intervals (t_s, ibi_ms, quality)",
+    "hrv.json": "SDNN, RMSSD, pNN50 (null with a reason when the signal does not allow)",
+    "<video>_physio.tsv.gz": "the pulse as BIDS physiological data",
+    "<video>_physio.json": "its BIDS sidecar (SamplingFrequency, StartTime, Columns, units)",
+    "plot.png": "trace, pulse, the windows' spectra and the heart rate over time",
+    "mask.png": "the mean skin mask over the whole face crop (method mask)",
+    "mask_overlay.png": "the mean face with its region, beside the mask over the whole crop (method mask)",
+}
+"""What ``rppg process --out DIR`` writes (``rppg process --help`` lists them; kept
+here, apart from the writers, so that the help loads no numpy)."""
+
+
 FLAGS = {
     "method": ("method",),
     "detector": ("face", "detector"),
@@ -120,6 +137,7 @@ FLAGS = {
     "cluster": ("batch", "cluster"),
     "unsupervised": ("train", "unsupervised"),
     "init": ("train", "init"),
+    "folds": ("train", "folds"),
 }
 """Dedicated flags -> the setting each overrides (given: not None)."""
 

@@ -26,26 +26,11 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- rppg process
 
-OUT_FILES = {
-    "summary.json": "the --json summary",
-    "hr.csv": "heart rate per window (t_s, hr_bpm, snr_db, quality)",
-    "trace.csv": "colour of the face region per frame (8-bit levels)",
-    "pulse.csv": "the pulse on a uniform time grid (t_s, pulse_au)",
-    "beats.csv": "beat times and intervals (t_s, ibi_ms, quality)",
-    "hrv.json": "SDNN, RMSSD, pNN50 (null with a reason when the signal does not allow)",
-    "<video>_physio.tsv.gz": "the pulse as BIDS physiological data",
-    "<video>_physio.json": "its BIDS sidecar (SamplingFrequency, StartTime, Columns, units)",
-    "plot.png": "trace, pulse, the windows' spectra and the heart rate over time",
-    "mask.png": "the mean skin mask over the whole face crop (method mask)",
-    "mask_overlay.png": "the mean face with its region, beside the mask over the whole crop (method mask)",
-}
-"""What ``rppg process --out DIR`` writes (``rppg process --help`` lists them)."""
-
 
 def write_process_outputs(
     result: ProcessResult, out: Path, summary: dict | None = None, pictures: MeanPictures | None = None
 ) -> None:
-    """All files of ``rppg process --out`` (see :data:`OUT_FILES`); units in every header.
+    """All files of ``rppg process --out`` (see :data:`rppg.apps.options.OUT_FILES`); units in every header.
     ``summary``: the result's summary if already made; ``pictures``: the mean crop, region
     and mask, for the mask pictures (method mask)."""
     write_json(summary if summary is not None else result.summary(), out / "summary.json")

@@ -111,13 +111,16 @@ def validation_traces(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> 
     return traces
 
 
-def validate(net: MaskNet | None, sets: list[CropSet], cfg: Config) -> tuple[float, float]:
+def validate(
+    net: MaskNet | None, sets: list[CropSet], cfg: Config, uniform_method: str = "pos"
+) -> tuple[float, float]:
     """(heart-rate MAE in bpm, mean pulse SNR in dB) of the whole-recording chain on held-out
-    recordings: the mask method with ``net``, or POS on the region's uniform mean (None).
+    recordings: the mask method with ``net``, or ``uniform_method`` on the region's uniform
+    mean (None).
     The MAE is NaN for unlabelled recordings; the SNR needs no label. Only the pulse and its
     heart rate are computed: no quality, beats or breathing."""
     errors, snrs = [], []
-    method = "pos" if net is None else "mask"
+    method = uniform_method if net is None else "mask"
     for s, trace in zip(sets, validation_traces(net, sets, cfg), strict=True):
         hr = heart_rate(pulse_of(trace, method, cfg, s.name), cfg.signal)
         if s.hr_true_bpm is not None:

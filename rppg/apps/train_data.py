@@ -181,7 +181,12 @@ def _clip_starts(face: np.ndarray, length: int) -> np.ndarray:
 
 def split_subjects(recs: list[Recording], val_fraction: float, seed: int) -> tuple[list[str], list[str]]:
     """Subject-disjoint (train, validation) subject lists, reproducible from ``seed``."""
-    subjects = sorted({r.subject for r in recs})
+    return split_names(sorted({r.subject for r in recs}), val_fraction, seed)
+
+
+def split_names(subjects: list[str], val_fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    """(train, validation) of sorted subject names: ``val_fraction`` of them (at least one,
+    never all) drawn with ``seed``."""
     if len(subjects) < 2:
         raise RppgError("training needs recordings of at least 2 subjects (train and validation)")
     order = np.random.default_rng(seed).permutation(len(subjects))
@@ -217,6 +222,31 @@ def synthetic_training_set(cfg: Config, folder: Path) -> Path:
     return folder
 
 
+def training_dataset(
+    cfg: Config, out: Path, dataset: str | None, root: str | os.PathLike | None
+) -> tuple[str, str | os.PathLike]:
+    """(layout, root) to train on: as given, or the generated synthetic set (UBFC layout)."""
+    if root is None:
+        return "ubfc", synthetic_training_set(cfg, out / "synthetic")
+    return dataset or ("generic" if cfg.train.unsupervised else "ubfc"), root
+
+
+def crop_sets(
+    recs: list[Recording], cfg: Config, cache_dir: Path, labelled: bool, log=print
+) -> list[CropSet]:
+    """Each recording's crop set, in order (extracted where :mod:`rppg.batch.parallel` runs
+    them); a recording that cannot be used is skipped, saying why."""
+    died = lambda rec, reason: f"worker died: {reason}"  # noqa: E731
+    out = []
+    args = (cfg, cache_dir, labelled)
+    for rec, crop_set in zip(recs, run_all(crops_in_worker, recs, args, cfg.batch, lost=died), strict=True):
+        if isinstance(crop_set, str):
+            log(f"skipping {rec.name}: {crop_set}")
+        else:
+            out.append(crop_set)
+    return out
+
+
 def load_training_sets(
     cfg: Config, out: Path, dataset: str | None, root: str | os.PathLike | None, log=print
 ) -> tuple[list[CropSet], list[CropSet]]:
@@ -224,9 +254,7 @@ def load_training_sets(
     Supervised: split by subject. Unsupervised: no ground truth is read, and each recording's
     last ``val_fraction`` of time is its validation part (so one video is enough)."""
     tc = cfg.train
-    if root is None:
-        dataset, root = "ubfc", synthetic_training_set(cfg, out / "synthetic")
-    dataset = dataset or ("generic" if tc.unsupervised else "ubfc")
+    dataset, root = training_dataset(cfg, out, dataset, root)
     recs = load_dataset(dataset, root)
     if tc.unsupervised:
         train_subjects, val_subjects = sorted({r.subject for r in recs}), []
@@ -235,25 +263,21 @@ def load_training_sets(
     split = {"train": train_subjects, "validation": val_subjects or "last share of each recording"}
     (out / "split.json").write_text(json.dumps(split, indent=2))
     sets: dict[str, list[CropSet]] = {"train": [], "validation": []}
-    died = lambda rec, reason: f"worker died: {reason}"  # noqa: E731
-    args = (cfg, out / "crops", not tc.unsupervised)
-    for rec, crop_set in zip(recs, run_all(crops_in_worker, recs, args, cfg.batch, lost=died), strict=True):
-        if isinstance(crop_set, str):
-            log(f"skipping {rec.name}: {crop_set}")
-            continue
+    for crop_set in crop_sets(recs, cfg, out / "crops", not tc.unsupervised, log):
         if tc.unsupervised:
             held_out = crop_set.part(1.0 - tc.val_fraction, 1.0)
             if _face_seconds(held_out) < cfg.signal.min_duration_s:
                 log(
-                    f"{rec.name}: its last {tc.val_fraction:.0%} holds under {cfg.signal.min_duration_s:g} s "
-                    "of face, too short to validate on: used for training only"
+                    f"{crop_set.name}: its last {tc.val_fraction:.0%} holds under "
+                    f"{cfg.signal.min_duration_s:g} s of face, too short to validate on: "
+                    "used for training only"
                 )
                 sets["train"].append(crop_set)
                 continue
             sets["train"].append(crop_set.part(0.0, 1.0 - tc.val_fraction))
             sets["validation"].append(held_out)
         else:
-            sets["validation" if rec.subject in val_subjects else "train"].append(crop_set)
+            sets["validation" if crop_set.subject in val_subjects else "train"].append(crop_set)
     if tc.unsupervised and sets["train"] and not sets["validation"]:
         need = cfg.signal.min_duration_s / tc.val_fraction
         raise RppgError(

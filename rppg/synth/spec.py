@@ -107,6 +107,22 @@ class SynthSpec:
         return f + 0.6 if f + 0.6 < 3.3 else f - 0.6
 
 
+def beats_spec(seed: int, rmssd_ms: float, resp_rate_bpm: float) -> SynthSpec:
+    """The beats, HRV and breathing benchmark's recording: 60 s at 320x240, 70 bpm, beat
+    intervals varying with an RMSSD near ``rmssd_ms`` (ms), breathing at ``resp_rate_bpm``
+    per minute, sensor noise 3 grey levels."""
+    return SynthSpec(
+        hr_bpm=70,
+        duration_s=60,
+        width=320,
+        height=240,
+        seed=seed,
+        rmssd_ms=rmssd_ms,
+        resp_rate_bpm=resp_rate_bpm,
+        noise_std=3,
+    )
+
+
 def mixed_specs(n: int, seed: int = 0, looks: bool = False, **fixed) -> list[SynthSpec]:
     """``n`` specs with mixed conditions (heart rate 50-140 bpm, motion, noise, light drift
     and flicker, heart-rate drift, distractors), reproducible from ``seed``; with ``looks``,
