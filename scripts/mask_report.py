@@ -192,6 +192,14 @@ def real_section(data: Path, nets: dict, cfg: Config, out: Path, do_adapt: bool)
     return {"rows": rows, "areas": areas, "figures": figures}
 
 
+def mean_row(rows: list[dict]) -> dict:
+    """The mean of each whole-clip SNR column (those every clip has)."""
+    columns = [c for c in dict.fromkeys(k for r in rows for k in r) if c.endswith("snr")]
+    whole = [c for c in columns if all(isinstance(r.get(c), float) for r in rows)]
+    means = {c: float(np.mean([r[c] for r in rows])) for c in whole}
+    return {"clip": f"**mean of the {len(rows)} clips**"} | means
+
+
 def synthetic_section(n: int, nets: dict, cfg: Config, out: Path) -> dict:
     from rppg.apps.train_data import load_crops
     from rppg.synth.layouts import write_dataset
@@ -260,11 +268,14 @@ def main() -> None:
         write_figure(real.pop("figures"), out / "mean_masks.png")
         report["real"] = real
         print("\n### real clips: whole-clip pulse SNR (dB) and HR error (bpm)\n")
-        print(markdown(real["rows"]))
+        print(markdown(real["rows"] + [mean_row(real["rows"])]))
         print("\n### mean mask weight per face area (the mask over the whole crop)\n")
         print(markdown(real["areas"]))
     if a.synthetic:
         report["synthetic"] = synthetic_section(a.synthetic, nets, cfg, out)
+        print(f"\n### {a.synthetic} held-out synthetic people (varied looks)\n")
+        rows = [{"weights": name} | figures for name, figures in report["synthetic"].items()]
+        print(markdown(rows))
     (out / "report.json").write_text(json.dumps(report, indent=1, default=float))
 
 

@@ -145,7 +145,7 @@ def test_real_clip_beats_match_the_oximeter():
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue target 35 ms missed: 48 ms measured with the shipped mask (README)"
+    strict=True, reason="issue target 35 ms missed: 47 ms measured with the shipped mask (README)"
 )
 def test_real_clip_beat_intervals_within_35_ms():
     from rppg.chain.reference import reference_beats

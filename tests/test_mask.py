@@ -91,9 +91,9 @@ def test_learned_mask_weights_skin_above_eyes_and_brows_on_a_real_face():
 @needs_weights
 @pytest.mark.xfail(
     strict=True,
-    reason="missed since POS and PBV agree (issue 19): the shipped mask reads the real clip at 1.2 dB "
-    "against 2.4 dB for the same chain with every pixel alike (method agree); with POS alone it was 2.13 "
-    "against 1.19",
+    reason="missed since POS and PBV agree (issue 19): `rppg process` reads the real clip at 1.34 dB "
+    "with the shipped mask against 2.35 dB for the same chain with every pixel alike (method agree); "
+    "with POS alone it was 2.13 against 1.19",
 )
 def test_mask_raises_the_real_clips_pulse_snr_over_uniform_weights_in_the_same_region():
     video = shared_or_skip("physrecorder_v01") / "video_ZIP_H264.avi"

@@ -101,7 +101,7 @@ def test_talking_heads_plausible_when_rated_usable(talking_heads):
 
 
 @pytest.mark.xfail(
-    strict=True, reason="target 3 of 7 missed: 2 measured (d3 fair, d9 good; d6 poor since 00b3dfe)"
+    strict=True, reason="target 3 of 7 missed: 2 measured (d3 and d9 fair; d6 poor since 00b3dfe)"
 )
 def test_three_talking_heads_of_seven_usable(talking_heads):
     usable = [name for name, r in talking_heads.items() if r.quality in ("good", "fair")]
