@@ -186,3 +186,22 @@ def test_the_overlay_tags_every_face_with_its_number():
     for x in (100, 400):  # each box's tag, in its quality's colour, just above the box
         tag = view[85:99, x + 2 : x + 40]
         assert (np.abs(tag.astype(int) - 90).sum(axis=2) > 60).mean() > 0.5
+
+
+def test_the_live_mask_overlays_show_the_whole_crop():
+    # Issue 20: the window's and the page's mask overlays show the network over the whole
+    # crop (hair, eyes, background), not only the chain's mask inside the region.
+    from rppg.apps.web import mask_message
+    from rppg.mask.net import load_mask_model
+
+    image = Renderer(SynthSpec(width=640, height=480)).frame(0.0)
+    r = reading(image, 72.0, mask=np.zeros((36, 36)))  # as the chain gives it outside the region
+    net = load_mask_model()
+    chain, whole = mask_message(r), mask_message(r, net)
+    assert chain["rect"] == whole["rect"] and chain["size"] == whole["size"] == 36
+    values = np.array(whole["values"], np.uint8).reshape(36, 36)
+    assert max(chain["values"]) == 0 and np.ptp(values) > 100  # the network's own weights
+    view = render_overlay(image, r, DisplayState(show_mask=True, net=net))
+    plain = render_overlay(image, r, DisplayState(show_mask=True))
+    x0, y0, x1, y1 = r.sample.face.rect
+    assert np.abs(view[y0:y1, x0:x1].astype(int) - plain[y0:y1, x0:x1]).mean() > 5

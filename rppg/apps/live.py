@@ -18,11 +18,13 @@ import cv2
 import numpy as np
 
 from rppg.apps.figures import QUALITY_BGR
+from rppg.apps.mask_pictures import picture_net, whole_mask
 from rppg.chain.streaming import LiveReading, StreamingEstimator
 from rppg.config import Config
 from rppg.errors import RppgError
 from rppg.files import CsvWriter, json_number
 from rppg.io.frames import Frame, FrameSource
+from rppg.mask.net import MaskNet
 
 # --------------------------------------------------------------------------- pacing and recording
 
@@ -85,6 +87,9 @@ class SessionRecorder:
 @dataclass
 class DisplayState:
     show_mask: bool = False
+    net: MaskNet | None = None
+    """The mask network, to overlay its weights over the whole crop (None: the chain's own
+    mask, inside the region)."""
     wave_s: float = 6.0
     """Seconds of pulse shown in the scrolling waveform."""
 
@@ -105,7 +110,7 @@ def render_overlay(
     box = reading.sample.face.box
     for r in (faces or {1: reading}).values():
         if state.show_mask and r.sample.mask is not None and r.sample.face.rect is not None:
-            _draw_mask(view, r)
+            _draw_mask(view, r, state.net)
     if box is not None and not faces:
         cv2.rectangle(
             view, (int(box.x), int(box.y)), (int(box.x + box.w), int(box.y + box.h)), (0, 255, 0), 2
@@ -173,10 +178,14 @@ def _draw_wave(view: np.ndarray, pulse: np.ndarray, fps: float, seconds: float) 
     cv2.polylines(view, [points], False, (80, 80, 255), 2, cv2.LINE_AA)
 
 
-def _draw_mask(view: np.ndarray, reading: LiveReading) -> None:
-    """The mask as a heat map over the crop rectangle it was computed on."""
+def _draw_mask(view: np.ndarray, reading: LiveReading, net: MaskNet | None) -> None:
+    """The mask as a heat map over the crop rectangle it was computed on: over the whole crop
+    with ``net``, else the chain's own (inside the region)."""
     x0, y0, x1, y1 = reading.sample.face.rect
-    heat = cv2.applyColorMap((np.clip(reading.sample.mask, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)
+    mask = reading.sample.mask
+    if net is not None and reading.sample.face.crop is not None:
+        mask = whole_mask(net, reading.sample.face.crop, mask.shape[0])
+    heat = cv2.applyColorMap((np.clip(mask, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)
     heat = cv2.resize(heat, (x1 - x0, y1 - y0))
     view[y0:y1, x0:x1] = cv2.addWeighted(view[y0:y1, x0:x1], 0.5, heat, 0.5, 0)
 
@@ -200,7 +209,7 @@ def run_live(source: FrameSource, cfg: Config, opts: LiveOptions, out=sys.stdout
     est = StreamingEstimator.from_config(cfg)
     several = cfg.face.max_faces != 1
     recorder = SessionRecorder(opts.record, source.nominal_fps or 30.0) if opts.record else None
-    state = DisplayState(show_mask=False)
+    state = DisplayState(show_mask=False, net=None if opts.headless else picture_net(cfg))
     next_report = None
     try:
         for frame in paced(source, opts.realtime):

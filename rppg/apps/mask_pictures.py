@@ -13,10 +13,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rppg.apps.figures import new_figure, save_figure
-from rppg.mask.net import MaskNet, masked_rgb
+from rppg.mask.net import MaskNet, load_mask_model, masked_rgb
 
 if TYPE_CHECKING:
     from rppg.chain.trace import FrameSample
+    from rppg.config import Config
+
+
+def picture_net(cfg: Config) -> MaskNet | None:
+    """The mask network the pictures and the live overlays run over the whole crop; None for
+    a method without the mask."""
+    from rppg.chain.methods import METHODS
+
+    return load_mask_model(cfg.model.weights) if METHODS.get(cfg.method).weighting == "mask" else None
+
+
+def whole_mask(net: MaskNet, crop: np.ndarray, size: int) -> np.ndarray:
+    """The mask (size, size) in (0, 1) over the whole BGR crop (s, s, 3), not only inside
+    the region (the chain computes it there only)."""
+    return masked_rgb(net, crop[None], size)[1][0]
 
 
 class MeanPictures:
@@ -47,8 +62,7 @@ class MeanPictures:
         if sample.mask is not None:
             self._accumulate("mask", sample.mask)
             if self.net is not None and fc.found:  # once per mask batch: a few per second
-                whole = masked_rgb(self.net, fc.crop[None], sample.mask.shape[0])[1][0]
-                self._accumulate("whole_mask", whole)
+                self._accumulate("whole_mask", whole_mask(self.net, fc.crop, sample.mask.shape[0]))
 
     def _accumulate(self, name: str, value: np.ndarray) -> None:
         if name not in self._sums:

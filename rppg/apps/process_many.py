@@ -55,20 +55,11 @@ def folder_names(videos: list[Path]) -> list[str]:
     return out
 
 
-def picture_net(cfg: Config):
-    """The mask network the mask pictures run over the whole crop; None for a method without
-    the mask."""
-    from rppg.chain.methods import METHODS
-    from rppg.mask.net import load_mask_model
-
-    return load_mask_model(cfg.model.weights) if METHODS.get(cfg.method).weighting == "mask" else None
-
-
 def process_into(video, cfg: Config, out: Path | None = None):
     """One video (a path or an open frame source) through the chain, one face or every face
     as ``cfg.face.max_faces`` says, its files written into ``out`` (a prepared folder) if
     given: (the :class:`rppg.chain.process.ProcessResult`, its summary)."""
-    from rppg.apps.mask_pictures import MeanPictures
+    from rppg.apps.mask_pictures import MeanPictures, picture_net
     from rppg.apps.report import write_faces_outputs, write_process_outputs
     from rppg.chain.faces import Snapshot
     from rppg.chain.process import process_faces, process_video

@@ -40,12 +40,14 @@ import cv2
 import numpy as np
 
 from rppg.apps.live import SessionRecorder, face_record, headless_record
+from rppg.apps.mask_pictures import picture_net, whole_mask
 from rppg.chain.streaming import LiveReading, StreamingEstimator
 from rppg.config import Config
 from rppg.errors import RppgError
 from rppg.face.landmarks import OUTLINE_PARTS
 from rppg.io.frames import Frame
 from rppg.io.video import VideoFileSource
+from rppg.mask.net import MaskNet
 
 PAGE = Path(__file__).with_name("page")
 FILES = {"/app.js": ("app.js", "text/javascript"), "/style.css": ("style.css", "text/css")}
@@ -144,11 +146,14 @@ def face_message(
     } | ({} if faces is None else {"faces": [face_record(i, r) for i, r in faces.items()]})
 
 
-def mask_message(reading: LiveReading) -> dict | None:
-    """The skin mask over the crop rectangle, 8-bit values row by row; None without one."""
+def mask_message(reading: LiveReading, net: MaskNet | None = None) -> dict | None:
+    """The skin mask over the crop rectangle, 8-bit values row by row (over the whole crop
+    with ``net``, else the chain's own inside the region); None without one."""
     mask, rect = reading.sample.mask, reading.sample.face.rect
     if mask is None or rect is None:
         return None
+    if net is not None and reading.sample.face.crop is not None:
+        mask = whole_mask(net, reading.sample.face.crop, mask.shape[0])
     values = (np.clip(mask, 0, 1) * 255).astype(np.uint8)
     return {"type": "mask", "rect": rect, "size": values.shape[0], "values": values.ravel().tolist()}
 
@@ -175,6 +180,8 @@ class Session:
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="rppg-session")
         self.estimator: StreamingEstimator | None = None
         self.show_mask = False
+        self.net = picture_net(cfg)
+        """The mask network, for the overlay over the whole crop."""
         self.recorder: SessionRecorder | None = None
         self.frames = 0
         self.last_t = -np.inf
@@ -204,8 +211,10 @@ class Session:
         if self.frames % FACE_EVERY == 0 or reading.updated:
             size = (image.shape[1], image.shape[0])
             await self.ws.send_json(face_message(reading, size, faces))
-        if self.show_mask and self.frames % MASK_EVERY == 0 and (mask := mask_message(reading)) is not None:
-            await self.ws.send_json(mask)
+        if self.show_mask and self.frames % MASK_EVERY == 0:
+            mask = mask_message(reading, self.net)
+            if mask is not None:
+                await self.ws.send_json(mask)
         self.next_reading = t_s if self.next_reading is None else self.next_reading
         if t_s >= self.next_reading - 1e-6:  # once a second of video, as live --headless
             await self.ws.send_json(reading_message(reading, faces))
