@@ -64,6 +64,8 @@ def train(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     check_batch(cfg.batch)
+    if cfg.train.folds < 0 or cfg.train.folds == 1:  # said before minutes of crop extraction
+        raise RppgError(f"--folds must be 0 (one run) or at least 2, got {cfg.train.folds}")
     if cfg.train.folds and args.resume:
         raise RppgError("--resume continues one run; it does not combine with --folds")
     out = prepare_out_dir(args.out)
