@@ -15,6 +15,12 @@ from pathlib import Path
 
 MASK_WEIGHTS = "mask_weights.npz"
 """The trained skin-mask weights (numpy arrays named as the torch state dict)."""
+BOX_MASK_WEIGHTS = "mask_weights_box.npz"
+"""The mask for whole detector-box crops (hair, background, neck and clothes in view), taught
+by the landmark skin region (``configs/train_box.yaml``)."""
+SHIPPED_MASKS = {"landmarks": MASK_WEIGHTS, "skin": MASK_WEIGHTS, "box": BOX_MASK_WEIGHTS}
+"""The shipped weights for each face region (``face.region``): inside the landmark region the
+mask only has to rank skin against skin, in the box it must also find the skin."""
 
 _PACKAGE = Path(__file__).resolve().parent
 _FOLDERS = (_PACKAGE / "data", _PACKAGE.parent / "data")  # installed wheel, then checkout

@@ -227,6 +227,20 @@ class TrainConfig:
     people still holds many heart rates for the variance loss."""
     augment: bool = True
     """Random brightness/colour/flip changes of the crops."""
+    teacher_weight: float = 0.0
+    """0: the mask learns from the pulse alone. Above 0: the landmark skin region teaches it
+    pixel by pixel on crops of the face stage's own region (``face.region``: with ``box``, the
+    whole detector box; see :mod:`rppg.apps.teacher`), and this weights that per-pixel
+    cross-entropy next to the pulse loss. No pulse label is needed for it."""
+    prior: bool = False
+    """Learn, beside the network, where in the crop skin lies: a map (s, s) that multiplies the
+    mask (:data:`rppg.mask.net.PRIOR`). For box crops, where skin-coloured neck, ears and
+    walls are not the face's skin; a random start only (``init`` keeps its file's own)."""
+    teacher_frames: int = 64
+    """Frames drawn per step for the teacher's loss."""
+    teacher_videos: tuple[str, ...] = ()
+    """Folders of face videos (any, no ground truth read) whose frames only the teacher uses:
+    real hair, backgrounds and clothes beside the training set's people."""
     seed: int = 0
     threads: int = 1
     """torch threads; 1 makes a run bit-for-bit reproducible (more threads sum in varying order)."""
@@ -351,6 +365,10 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _coerce(inner[0], value, where)
+    if origin is tuple and args[1:] == (Ellipsis,):
+        if not isinstance(value, (list, tuple)):
+            raise RppgError(f"{where} must be a list")
+        return tuple(_coerce(args[0], v, where) for v in value)
     if origin is tuple:
         if not isinstance(value, (list, tuple)) or len(value) != len(args):
             raise RppgError(f"{where} must be a list of {len(args)} values")

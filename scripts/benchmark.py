@@ -224,6 +224,42 @@ VitalLens(method="pos", export_to_json=False)(sys.argv[1])
 """
 
 
+def region_speeds(clip: Path, method: str, row) -> dict:
+    """The box chain (detector box and mask, no face mesh) against the landmark chain on one
+    clip, the whole command pinned to one core and to two (``taskset``; where it is missing,
+    unpinned only): {"box/1": s, "landmarks/1": s, ...}."""
+    pins = (
+        {"1": ["taskset", "-c", "0"], "2": ["taskset", "-c", "0,1"]}
+        if shutil.which("taskset")
+        else {"all": []}
+    )
+    out = {}
+    for cores, pin in pins.items():
+        for region in ("landmarks", "box"):
+            cmd = [
+                *pin,
+                *RPPG,
+                "process",
+                str(clip),
+                "--method",
+                method,
+                "--json",
+                "--set",
+                f"face.region={region}",
+            ]
+            out[f"{region}/{cores}"] = min(timed(cmd)["wall_s"] for _ in range(2))
+        ratio = out[f"landmarks/{cores}"] / out[f"box/{cores}"]
+        row(
+            f"box chain vs landmark chain, {cores} core{'s' * (cores != '1')}",
+            "synthetic 1 min, MJPG 640x480",
+            f"{out[f'box/{cores}']:.1f} s",
+            f"{out[f'landmarks/{cores}']:.1f} s",
+            f"{ratio:.2f}x faster",
+            "",
+        )
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--method", default="mask", help="rppg method (default: the default, mask)")
@@ -337,6 +373,7 @@ def main() -> None:
             target,
         )
     figures["faces"] = faces
+    figures["regions"] = region_speeds(clips["synthetic 1 min, MJPG 640x480"], a.method, row)
 
     print("| measurement | clip | rppg | reference | ratio | target |\n|---|---|---|---|---|---|")
     print("\n".join(rows))

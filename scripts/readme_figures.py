@@ -311,6 +311,74 @@ def mask() -> str:
     return _tables(_script("scripts/mask_report.py", "--adapt", "--synthetic", "6"))
 
 
+def _box_agreement() -> list[str]:
+    """Per real clip, the region IoU of the shipped box mask (and, for scale, of every pixel
+    alike and of the skin-colour threshold) against the landmark region on box crops."""
+    from dataclasses import replace
+
+    from rppg.apps.teacher import extract_taught_crops, mask_agreement, region_iou
+    from rppg.config import Config
+    from rppg.face.stage import skin_pixels
+    from rppg.io import load_dataset
+    from rppg.mask.net import load_mask_model
+
+    cfg = Config()
+    cfg = replace(cfg, face=replace(cfg.face, region="box"))
+    net = load_mask_model(None, "box")
+    recs = load_dataset("physrecorder", SHARED) + load_dataset("generic", SHARED / "talking_heads")
+    lines = [
+        "| clip | frames with a mesh | box mask IoU | every pixel IoU | skin colour (YCrCb) IoU "
+        "| box mask ≥ 0.6 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rec in recs:
+        a = extract_taught_crops(rec, cfg)
+        taught = a["taught"]
+        crops, teacher = a["crops"][taught], a["teacher"][taught]
+        region = teacher.astype(np.float32) / 255
+        iou = float(mask_agreement(net, crops, teacher).mean())
+        ones = float(region_iou(np.ones_like(region), region).mean())
+        skin = float(region_iou(np.stack([skin_pixels(c) for c in crops]) / 255.0, region).mean())
+        ok = "yes" if iou >= 0.6 else "**no**"
+        lines.append(f"| {rec.name} | {taught.mean():.0%} | {iou:.2f} | {ones:.2f} | {skin:.2f} | {ok} |")
+    return lines
+
+
+@section("box")
+def box() -> str:
+    """The box chain (detector box + box mask, no mesh) against the landmark chain: the box
+    mask's agreement with the landmark region per real clip, the webcam clip and UBFC."""
+    lines = _box_agreement()
+    lines += [
+        "",
+        "| clip | chain | method | error (bpm) | SNR (dB) | frames with a face |",
+        "|---|---|---|---|---|---|",
+    ]
+    truth = json.loads((SHARED / "ubfc_h264" / "truth.json").read_text())
+    for region in ("landmarks", "box"):
+        ev = _evaluate("physrecorder", SHARED, ["mask", "agree"], f"face.region={region}")
+        faces = {r.method: r.face_ratio for r in ev.rows}
+        for m in ev.metrics:
+            cells = f"{m['method']} | {_cell(m['mae'])} | {_cell(m['snr_db'])} | {faces[m['method']]:.1%}"
+            lines.append(f"| physrecorder (71.1) | {region} | {cells} |")
+    for region in ("landmarks", "box"):
+        ev = _evaluate("ubfc", SHARED / "ubfc_h264", ["mask", "agree"], f"face.region={region}")
+        for method in ("mask", "agree"):
+            rows = [r for r in ev.rows if r.method == method]
+            errs = [
+                abs(r.hr_pred_bpm - truth[r.recording]) if np.isfinite(r.hr_pred_bpm) else np.inf
+                for r in rows
+            ]
+            snr = np.mean([r.snr_db for r in rows if r.snr_db is not None and np.isfinite(r.snr_db)])
+            within = sum(e <= 5 for e in errs)
+            faces = min(r.face_ratio for r in rows)
+            lines.append(
+                f"| UBFC H.264, {len(rows)} subjects (MAE vs truth.json; within 5 bpm) | {region} | {method} "
+                f"| {np.mean(errs):.2f} ({within} of {len(rows)}) | {snr:.2f} | ≥ {faces:.1%} |"
+            )
+    return "\n".join(lines)
+
+
 @section("tests")
 def tests() -> str:
     """How many tests there are and how long the suite takes here (runs it)."""

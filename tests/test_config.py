@@ -47,3 +47,12 @@ def test_bad_override_is_rejected():
         load_config(None, ["signal.nope=1"])
     with pytest.raises(RppgError, match="section.key=value"):
         load_config(None, ["signal.window_s"])
+
+
+def test_a_list_setting_takes_a_list_and_refuses_a_number(cli, tmp_path):
+    from rppg.config import load_config
+
+    cfg = load_config(None, ["train.teacher_videos=[a, b]"])
+    assert cfg.train.teacher_videos == ("a", "b")
+    run = cli("config", "--set", "train.teacher_videos=3")
+    assert run.returncode == 2 and "train.teacher_videos=3' must be a list" in run.stderr

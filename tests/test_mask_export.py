@@ -71,3 +71,15 @@ def test_onnx_export_of_other_weights_and_bad_input(cli, tmp_path, short_video):
     wrong = cli("export-mask", tmp_path / "x.pt")
     assert wrong.returncode == 2 and "must end in .onnx" in wrong.stderr
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_onnx_export_of_the_box_mask_keeps_its_prior(cli, tmp_path, short_video):
+    out = tmp_path / "box.onnx"
+    run = cli("export-mask", out, "--region", "box")
+    assert run.returncode == 0, run.stderr
+    crops = cv2.resize(face_crops(short_video)[0], (36, 36), interpolation=cv2.INTER_AREA)[None]
+    crops = np.concatenate([crops, np.random.default_rng(4).integers(0, 256, (2, 36, 36, 3), dtype=np.uint8)])
+    want = masked_rgb(load_mask_model(None, "box"), crops)[1]
+    got = run_onnx(out, crops)
+    assert np.abs(got - want).max() <= 1e-5
+    assert want[:, 0].max() < 0.2 < want.max()  # the prior darkens the crop's top row

@@ -56,7 +56,7 @@ from rppg.mask.net import mask_weights_path
 def trace_key(rec: Recording, cfg: Config, weighting: str) -> str:
     parts: list[object] = [file_identity(rec.video), rec.dataset, to_dict(cfg.face), weighting]
     if weighting == "mask":
-        parts.append(file_identity(mask_weights_path(cfg.model.weights)))
+        parts.append(file_identity(mask_weights_path(cfg.model.weights, cfg.face.region)))
     return cache_key("trace", *parts)
 
 
@@ -82,7 +82,7 @@ def load_trace(rec: Recording, cfg: Config, weightings: set[str], cache_dir: Pat
             [str(w) for w in first["warnings"]],
         )
     wanted = set(weightings) | {"uniform"}
-    if mask_weights_path(cfg.model.weights).is_file():
+    if mask_weights_path(cfg.model.weights, cfg.face.region).is_file():
         wanted.add("mask")  # the default method: worth its inference cost once, for good
     trace = extract_trace(rec.frames(), cfg, wanted)
     if cache_dir is not None:
@@ -172,7 +172,8 @@ def result_key(rec: Recording, methods: list[str], cfg: Config) -> str:
 
     settings = to_dict(cfg)
     settings.pop("batch")
-    files = {"video": rec.video, **rec.paths, "weights": mask_weights_path(cfg.model.weights)}
+    weights = mask_weights_path(cfg.model.weights, cfg.face.region)
+    files = {"video": rec.video, **rec.paths, "weights": weights}
     identities = {k: file_identity(p) if Path(p).exists() else None for k, p in files.items()}
     return cache_key("result", __version__, settings, methods, rec.dataset, rec.name, identities)
 
@@ -182,7 +183,7 @@ def result_key(rec: Recording, methods: list[str], cfg: Config) -> str:
 
 def default_methods(cfg: Config) -> list[str]:
     """Every registered method; ``mask`` only when its weights exist."""
-    have_weights = mask_weights_path(cfg.model.weights).is_file()
+    have_weights = mask_weights_path(cfg.model.weights, cfg.face.region).is_file()
     return [m for m in METHODS if METHODS.get(m).weighting != "mask" or have_weights]
 
 

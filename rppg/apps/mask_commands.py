@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from rppg.apps.options import add_batch_args, add_config_args, command, config_from_args
+from rppg.assets import SHIPPED_MASKS
 from rppg.errors import RppgError
 
 
@@ -91,6 +92,12 @@ def train(args: argparse.Namespace) -> int:
 def export_mask_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", metavar="FILE.onnx", help="ONNX file to write")
     p.add_argument("--weights", metavar="FILE", help="mask weights .npz (default: the shipped ones)")
+    p.add_argument(
+        "--region",
+        choices=sorted(SHIPPED_MASKS),
+        default="landmarks",
+        help="without --weights: the mask shipped for this face region (default: landmarks)",
+    )
 
 
 @command(
@@ -106,5 +113,5 @@ def export_mask(args: argparse.Namespace) -> int:
 
     if Path(args.out).suffix.lower() != ".onnx":
         raise RppgError(f"{args.out}: the output file must end in .onnx")
-    print(export_mask(args.out, args.weights))
+    print(export_mask(args.out, args.weights, args.region))
     return 0

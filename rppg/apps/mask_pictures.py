@@ -25,7 +25,9 @@ def picture_net(cfg: Config) -> MaskNet | None:
     a method without the mask."""
     from rppg.chain.methods import METHODS
 
-    return load_mask_model(cfg.model.weights) if METHODS.get(cfg.method).weighting == "mask" else None
+    if METHODS.get(cfg.method).weighting != "mask":
+        return None
+    return load_mask_model(cfg.model.weights, cfg.face.region)
 
 
 def whole_mask(net: MaskNet, crop: np.ndarray, size: int) -> np.ndarray:

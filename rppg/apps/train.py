@@ -32,15 +32,16 @@ import numpy as np
 import torch
 
 from rppg.apps.report import plot_training_curves
+from rppg.apps.teacher import sample_taught_frames, sets_agreement
 from rppg.apps.train_data import Clips, CropSet, load_training_sets, sample_clips
 from rppg.chain.pipeline import heart_rate, pulse_of
 from rppg.chain.trace import Trace, TraceBuilder
 from rppg.config import Config, to_dict
 from rppg.files import CsvWriter, atomic_write
-from rppg.mask.losses import resample, sinc_losses, supervised_loss
+from rppg.mask.losses import region_loss, resample, sinc_losses, supervised_loss
 from rppg.mask.net import MaskNet
 from rppg.mask.net import load_arrays as load_weights
-from rppg.mask.net_torch import SkinMaskNet, clip_traces, pos, to_tensor
+from rppg.mask.net_torch import SkinMaskNet, clip_traces, normalise, pos, to_tensor
 
 # --------------------------------------------------------------------------- the differentiable chain
 
@@ -84,9 +85,23 @@ def clip_loss(net: SkinMaskNet, clips: Clips, cfg: Config, rng: np.random.Genera
     return sum(w * part for w, part in zip(tc.sinc_weights, parts, strict=True))
 
 
-def train_step(net, opt, clips: Clips, cfg: Config, rng=None) -> float:
-    """One optimisation step on a batch of clips; returns the loss."""
+def teacher_loss(net: SkinMaskNet, crops: np.ndarray, teacher: np.ndarray, cfg: Config, rng) -> torch.Tensor:
+    """The landmark region teaching the mask on frames (N, S, S, 3) BGR uint8 with their
+    teacher regions (N, S, S) uint8, augmented as the clips are."""
+    x = to_tensor(crops)[:, None]  # (N, 1, 3, S, S): one-frame clips
+    target = torch.from_numpy(teacher).float().div_(255.0)[:, None]
+    if rng is not None and cfg.train.augment:
+        x, target = augment(x, target, rng)
+    mask = net(normalise(x[:, 0]))[:, 0]
+    return region_loss(mask, target[:, 0])
+
+
+def train_step(net, opt, clips: Clips, cfg: Config, rng=None, taught=None) -> float:
+    """One optimisation step on a batch of clips (and, with ``taught`` = (crops, teacher),
+    the teacher's frames, weighted by ``train.teacher_weight``); returns the loss."""
     loss = clip_loss(net, clips, cfg, rng)
+    if taught is not None:
+        loss = loss + cfg.train.teacher_weight * teacher_loss(net, *taught, cfg, rng)
     opt.zero_grad()
     loss.backward()
     opt.step()
@@ -129,11 +144,15 @@ def validate(
     return float(np.mean(errors)) if errors else math.nan, float(np.mean(snrs))
 
 
-def checkpoint_rank(val_mae: float, val_snr: float) -> tuple[float, float]:
+def checkpoint_rank(val_mae: float, val_snr: float, val_iou: float = math.nan) -> tuple[float, float]:
     """Order of checkpoints (lower is better): validation MAE to 0.1 bpm, then higher SNR.
     MAEs that differ by hundredths of a bpm are noise; the SNR tells the cleaner mask.
-    Unlabelled (MAE NaN): the SNR alone."""
-    return (0.0 if math.isnan(val_mae) else round(val_mae, 1)), -val_snr
+    Unlabelled (MAE NaN): the SNR alone. Taught (``val_iou`` a number): the MAE to 1 bpm,
+    then the higher agreement with the landmark region, which is what the teacher trains."""
+    mae = 0.0 if math.isnan(val_mae) else val_mae
+    if not math.isnan(val_iou):
+        return round(mae), -val_iou
+    return round(mae, 1), -val_snr
 
 
 # --------------------------------------------------------------------------- the loop
@@ -166,6 +185,7 @@ LOG_COLUMNS = [
     "train_loss",
     "val_mae_bpm",
     "val_snr_db",
+    "val_region_iou",
     "uniform_val_mae_bpm",
     "uniform_val_snr_db",
     "lr",
@@ -186,8 +206,8 @@ def initial_net(cfg: Config) -> SkinMaskNet:
     torch.manual_seed(cfg.train.seed)
     init = cfg.train.init
     if not init:
-        return SkinMaskNet()
-    return SkinMaskNet.from_arrays(load_weights(None if init == "shipped" else init))
+        return SkinMaskNet(prior_size=cfg.model.input_size if cfg.train.prior else None)
+    return SkinMaskNet.from_arrays(load_weights(None if init == "shipped" else init, cfg.face.region))
 
 
 def _scores(mae_bpm: float, snr_db: float) -> str:
@@ -226,9 +246,9 @@ class Best:
     epoch: int = 0
     rank: tuple[float, float] = field(default=(math.inf, math.inf))
 
-    def offer(self, mae_bpm: float, snr_db: float, epoch: int) -> bool:
+    def offer(self, mae_bpm: float, snr_db: float, epoch: int, iou: float = math.nan) -> bool:
         """Keep these validation figures if they rank better; whether they did."""
-        rank = checkpoint_rank(mae_bpm, snr_db)
+        rank = checkpoint_rank(mae_bpm, snr_db, iou)
         if rank >= self.rank:
             return False
         self.mae_bpm, self.snr_db, self.epoch, self.rank = mae_bpm, snr_db, epoch, rank
@@ -313,9 +333,11 @@ def train_epoch(loop: Loop, train_sets: list[CropSet], cfg: Config) -> float:
     losses = []
     desc = f"epoch {loop.epoch + 1}/{tc.epochs}"
     bar = tqdm(range(tc.steps_per_epoch), desc=desc, file=sys.stderr, disable=None, leave=False)
+    pulse_sets = [s for s in train_sets if not s.teacher_only]
     for _ in bar:
-        clips = sample_clips(train_sets, tc.clip_s, tc.batch_clips, rng)
-        losses.append(train_step(loop.net, loop.opt, clips, cfg, rng))
+        clips = sample_clips(pulse_sets, tc.clip_s, tc.batch_clips, rng)
+        taught = sample_taught_frames(train_sets, tc.teacher_frames, rng) if tc.teacher_weight > 0 else None
+        losses.append(train_step(loop.net, loop.opt, clips, cfg, rng, taught))
         loop.sched.step()
         loop.step += 1
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
@@ -347,18 +369,21 @@ def fit(
         while loop.epoch < tc.epochs:
             loss = train_epoch(loop, train_sets, cfg)
             loop.epoch += 1
-            val_mae, val_snr = validate(MaskNet.from_arrays(loop.net.arrays()), val_sets, cfg)
-            if loop.best.offer(val_mae, val_snr, loop.epoch):
+            net = MaskNet.from_arrays(loop.net.arrays())
+            val_mae, val_snr = validate(net, val_sets, cfg)
+            iou = sets_agreement(net, val_sets)
+            if loop.best.offer(val_mae, val_snr, loop.epoch, iou):
                 save_weights(loop.net, out / WEIGHTS_FILE)
             lr = loop.sched.get_last_lr()[0]
             elapsed = time.perf_counter() - start_time
             epoch_log.row(
-                [loop.epoch, loop.step, loss, val_mae, val_snr, uniform_mae, uniform_snr, lr, elapsed]
+                [loop.epoch, loop.step, loss, val_mae, val_snr, iou, uniform_mae, uniform_snr, lr, elapsed]
             )
             loop.save(out / CHECKPOINT, cfg)
             plot_training_curves(out / "log.csv", out / "curves.png")
             log(
-                f"epoch {loop.epoch}: loss {loss:.4f}, validation {_scores(val_mae, val_snr)} "
+                f"epoch {loop.epoch}: loss {loss:.4f}, validation {_scores(val_mae, val_snr)}"
+                f"{'' if math.isnan(iou) else f', region IoU {iou:.2f}'} "
                 f"(uniform weights: {_scores(uniform_mae, uniform_snr)}); best epoch {loop.best.epoch}"
             )
     b = loop.best

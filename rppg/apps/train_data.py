@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from rppg import signal
+from rppg.apps.teacher import extract_taught_crops
 from rppg.batch.cache import cache_key, cached_arrays, file_identity
 from rppg.batch.parallel import run_all
 from rppg.chain.reference import check_coverage, reference_hr, truth_pulse
@@ -50,19 +51,28 @@ class CropSet:
     fs: float
     """Frame rate (Hz)."""
     hr_true_bpm: float | None
+    teacher: np.ndarray | None = None
+    """The landmark skin region over each crop, uint8 (N, s, s) (``train.teacher_weight``;
+    see :mod:`rppg.apps.teacher`); None untaught."""
+    taught: np.ndarray | None = None
+    """Whether the frame has a teacher region, bool (N,)."""
+    teacher_only: bool = False
+    """From ``train.teacher_videos``: its frames teach the mask the region, never the pulse."""
 
     def part(self, start: float, stop: float) -> CropSet:
         """The frames from ``start`` to ``stop`` (shares of the recording's length)."""
         n = len(self.t_s)
         span = slice(int(round(start * n)), int(round(stop * n)))
-        pulse = None if self.pulse is None else self.pulse[span]
+        cut = lambda a: None if a is None else a[span]  # noqa: E731
         return replace(
             self,
             t_s=self.t_s[span],
             crops=self.crops[span],
             regions=self.regions[span],
             face=self.face[span],
-            pulse=pulse,
+            pulse=cut(self.pulse),
+            teacher=cut(self.teacher),
+            taught=cut(self.taught),
         )
 
     def face_crops(self):
@@ -98,14 +108,20 @@ def load_crops(rec: Recording, cfg: Config, cache_dir: Path, labelled: bool = Tr
     """Crops from the cache (keyed by the video, face settings and input size), else
     extracted once; with the recording's ground-truth pulse at the frame times if
     ``labelled`` (else its ground truth is never read)."""
-    key = cache_key("crops", file_identity(rec.video), rec.dataset, to_dict(cfg.face), cfg.model.input_size)
-    arrays = cached_arrays(cache_dir, key, lambda: extract_crops(rec, cfg))
+    taught = cfg.train.teacher_weight > 0
+    extract = extract_taught_crops if taught else extract_crops
+    kind = "taught" if taught else "crops"
+    key = cache_key(kind, file_identity(rec.video), rec.dataset, to_dict(cfg.face), cfg.model.input_size)
+    arrays = cached_arrays(cache_dir, key, lambda: extract(rec, cfg))
     t_s, face = arrays["t_s"], arrays["face"].astype(bool)
     if not face.any():
         raise NoFaceError(f"{rec.name}: no face found")
+    teacher = {"teacher": arrays["teacher"], "taught": arrays["taught"].astype(bool)} if taught else {}
     fs = signal.frame_rate(t_s)
+    crops, regions = arrays["crops"], arrays["regions"]
+    crop_set = CropSet(rec.name, rec.subject, t_s, crops, regions, face, None, fs, None, **teacher)
     if not labelled:
-        return CropSet(rec.name, rec.subject, t_s, arrays["crops"], arrays["regions"], face, None, fs, None)
+        return crop_set
     truth = rec.truth()
     t0, t1 = float(t_s[0]), float(t_s[-1])
     check_coverage(truth, t0, t1, rec.name)
@@ -115,8 +131,7 @@ def load_crops(rec: Recording, cfg: Config, cache_dir: Path, labelled: bool = Tr
     grid, pulse, _ = wave
     at_frames = np.interp(t_s, grid, pulse)
     at_frames = (at_frames - at_frames.mean()) / max(at_frames.std(), 1e-9)
-    hr = reference_hr(truth, t0, t1, cfg.signal)
-    return CropSet(rec.name, rec.subject, t_s, arrays["crops"], arrays["regions"], face, at_frames, fs, hr)
+    return replace(crop_set, pulse=at_frames, hr_true_bpm=reference_hr(truth, t0, t1, cfg.signal))
 
 
 def crops_in_worker(rec: Recording, cfg: Config, cache_dir: Path, labelled: bool) -> CropSet | str:
@@ -286,7 +301,18 @@ def load_training_sets(
         )
     if not sets["train"] or not sets["validation"]:
         raise RppgError(f"{root}: not enough usable recordings for a train/validation split")
-    return sets["train"], sets["validation"]
+    return sets["train"] + teacher_only_sets(cfg, out, log), sets["validation"]
+
+
+def teacher_only_sets(cfg: Config, out: Path, log=print) -> list[CropSet]:
+    """The crop sets of ``train.teacher_videos`` (folders of any face videos; no ground truth
+    read), for the teacher's loss alone; none unless ``train.teacher_weight`` is above 0."""
+    if cfg.train.teacher_weight <= 0 or not cfg.train.teacher_videos:
+        return []
+    recs = [rec for folder in cfg.train.teacher_videos for rec in load_dataset("generic", folder)]
+    sets = crop_sets(recs, cfg, out / "crops", False, log)
+    log(f"teacher only: {len(sets)} videos from {', '.join(cfg.train.teacher_videos)}")
+    return [replace(s, teacher_only=True) for s in sets]
 
 
 def _face_seconds(crops: CropSet) -> float:

@@ -78,7 +78,7 @@ def extract_face_traces(
     were first found; ``on_sample(face id, sample)`` sees each face's samples as they come;
     ``snapshot`` keeps the frame in which the most faces were found. A frame with no face is
     counted, never an error; a video with no frames at all is one."""
-    net = load_mask_model(cfg.model.weights) if "mask" in weightings else None
+    net = load_mask_model(cfg.model.weights, cfg.face.region) if "mask" in weightings else None
     builders: dict[int, TraceBuilder] = {}
 
     def take(face_id: int, fc) -> None:

@@ -115,7 +115,7 @@ class TraceBuilder:
     ) -> TraceBuilder:
         """The builder with, for ``mask``, the configured weights; ``live`` runs the mask per
         frame."""
-        net = load_mask_model(cfg.model.weights) if "mask" in weightings else None
+        net = load_mask_model(cfg.model.weights, cfg.face.region) if "mask" in weightings else None
         batch = 1 if live else cfg.model.batch_size
         return cls(weightings, net, cfg.model.input_size, batch, history_s)
 

@@ -3,7 +3,8 @@
 The graph is built from the numpy weights (no torch) and holds the input normalisation, so
 a user feeds crops exactly as the chain makes them:
 
-    input  "crops": uint8 BGR, shape (N, H, W, 3) (any N, H, W)
+    input  "crops": uint8 BGR, shape (N, H, W, 3) (any N, H, W; with a prior, H and W
+                    are the prior's: the box mask's 36 x 36)
     output "mask":  float32 in (0, 1), shape (N, H, W)
 
 It computes what :func:`rppg.mask.net.normalise` and :class:`rppg.mask.net.MaskNet` do,
@@ -21,7 +22,7 @@ import numpy as np
 
 from rppg.errors import RppgError
 from rppg.files import atomic_write
-from rppg.mask.net import DARK, INPUT_VERSION, LEVEL_CLIP, load_arrays, mask_weights_path
+from rppg.mask.net import DARK, INPUT_VERSION, LEVEL_CLIP, PRIOR, load_arrays, mask_weights_path
 
 OPSET = 17
 """ONNX opset of the graph: 17 has ReduceMean with axes as an attribute and is read by every
@@ -60,11 +61,12 @@ def _constants(arrays: dict[str, np.ndarray]) -> list:
         const("conv_b", arrays["conv.bias"]),
         const("soft_w", arrays["softconv.weight"]),
         const("soft_b", arrays["softconv.bias"]),
-    ]
+    ] + ([const("prior_logit", arrays[PRIOR][None])] if PRIOR in arrays else [])
 
 
-def _nodes() -> list:
-    """The operations, input ``crops`` to output ``mask``, each named for its output."""
+def _nodes(prior: bool) -> list:
+    """The operations, input ``crops`` to output ``mask``, each named for its output; with
+    ``prior``, the network's output times the prior's sigmoid."""
     from onnx import TensorProto, helper
 
     def node(op: str, inputs: list[str], output: str, **attrs):
@@ -96,19 +98,25 @@ def _nodes() -> list:
         node("Tanh", ["conv"], "hidden"),
         node("Conv", ["hidden", "soft_w", "soft_b"], "logit", kernel_shape=[1, 1]),
         node("Sigmoid", ["logit"], "mask_n1hw"),
-        node("Squeeze", ["mask_n1hw", "channel_axis"], OUTPUT_NAME),
-    ]
+        node("Squeeze", ["mask_n1hw", "channel_axis"], "net_mask" if prior else OUTPUT_NAME),
+    ] + (
+        [node("Sigmoid", ["prior_logit"], "prior"), node("Mul", ["net_mask", "prior"], OUTPUT_NAME)]
+        if prior
+        else []
+    )
 
 
 def mask_graph(arrays: dict[str, np.ndarray], doc: str = ""):
     """The ONNX model (an ``onnx.ModelProto``) of the mask network with weights ``arrays``
-    (named and shaped as :data:`rppg.mask.net.WEIGHT_SHAPES`), checked."""
+    (named and shaped as :data:`rppg.mask.net.WEIGHT_SHAPES`, with or without a
+    :data:`rppg.mask.net.PRIOR`), checked."""
     onnx = _onnx()
     from onnx import TensorProto, helper
 
-    dims = ["N", "H", "W"]
+    prior = PRIOR in arrays
+    dims = ["N", *(arrays[PRIOR].shape if prior else ("H", "W"))]  # a prior fixes the crop size
     graph = helper.make_graph(
-        _nodes(),
+        _nodes(prior),
         "rppg_mask",
         [helper.make_tensor_value_info(INPUT_NAME, TensorProto.UINT8, [*dims, 3])],
         [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, dims)],
@@ -123,10 +131,12 @@ def mask_graph(arrays: dict[str, np.ndarray], doc: str = ""):
     return model
 
 
-def export_mask(out: str | os.PathLike, weights: str | os.PathLike | None = None) -> Path:
-    """Write the mask network with ``weights`` (default: the shipped ones) as ONNX to ``out``;
-    returns the path written."""
-    source = mask_weights_path(weights)
+def export_mask(
+    out: str | os.PathLike, weights: str | os.PathLike | None = None, region: str = "landmarks"
+) -> Path:
+    """Write the mask network with ``weights`` (default: those shipped for the face region
+    ``region``) as ONNX to ``out``; returns the path written."""
+    source = mask_weights_path(weights, region)
     model = mask_graph(
         load_arrays(source),
         doc=f"rppg skin mask from {source.name}: uint8 BGR crops (N, H, W, 3) -> weights (N, H, W) in (0, 1)",

@@ -6,6 +6,7 @@ All take predicted pulses ``pred`` (B, L) sampled at ``fs`` Hz and return a scal
 
     supervised_loss(pred, target, fs, band_hz, max_lag, pearson_weight)
     bandwidth, sparsity, variance = sinc_losses(pred, fs, band_hz, width_hz)
+    region_loss(mask, teacher)            # (N, H, W) each: the landmark region teaching the mask
 
 Without a reference, a pulse is recognised by its spectrum alone: its power lies inside the
 heart-rate band (bandwidth), within a narrow peak (sparsity), and across many clips of
@@ -96,6 +97,17 @@ def sinc_losses(
     uniform = torch.full_like(mean, 1.0 / len(mean))
     variance = ((torch.cumsum(mean, 0) - torch.cumsum(uniform, 0)) ** 2).mean()
     return bandwidth, sparsity, variance
+
+
+def region_loss(mask: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
+    """The mask (N, H, W) in (0, 1) against a teacher region (N, H, W) in [0, 1] (soft at its
+    anti-aliased edges): per-pixel binary cross-entropy plus (1 - soft Dice overlap), averaged.
+
+    The region covers a sixth of a box crop; cross-entropy alone is content to leave a
+    doubtful face below 0.5 everywhere, the overlap term is not."""
+    bce = torch.nn.functional.binary_cross_entropy(mask.clamp(1e-6, 1 - 1e-6), region)
+    overlap = 2 * (mask * region).sum(dim=(1, 2)) / (mask.sum(dim=(1, 2)) + region.sum(dim=(1, 2)) + 1e-6)
+    return bce + (1 - overlap).mean()
 
 
 def resample(x: torch.Tensor, factors: torch.Tensor) -> torch.Tensor:

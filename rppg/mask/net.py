@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from rppg.assets import MASK_WEIGHTS, asset_path
+from rppg.assets import SHIPPED_MASKS, asset_path
 from rppg.errors import RppgError
 
 DARK = 0.05
@@ -40,6 +40,11 @@ WEIGHT_SHAPES = {
     "softconv.weight": (1, 32, 1, 1),
     "softconv.bias": (1,),
 }
+PRIOR = "prior"
+"""Optional array of a weights file: logits (s, s) of where in the crop skin lies, learned on
+box crops (``train.prior``). The network sees 3x3 pixels and their colour, so skin-coloured
+neck, ears and walls look like the face's skin to it; the prior knows where the face sits in
+the detector's box. The mask is the network's output times the prior's sigmoid."""
 
 
 @dataclass
@@ -53,6 +58,8 @@ class MaskNet:
     soft_w: np.ndarray
     """1x1 convolution (32,)."""
     soft_b: float
+    prior: np.ndarray | None = None
+    """Where skin lies in a crop, (s, s) in (0, 1) (see :data:`PRIOR`); None: anywhere."""
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> MaskNet:
@@ -63,6 +70,7 @@ class MaskNet:
             conv_b=np.asarray(arrays["conv.bias"], np.float32),
             soft_w=np.asarray(arrays["softconv.weight"], np.float32).reshape(-1),
             soft_b=float(np.asarray(arrays["softconv.bias"]).reshape(-1)[0]),
+            prior=_sigmoid(np.asarray(arrays[PRIOR], np.float32)) if PRIOR in arrays else None,
         )
 
     def __call__(self, x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
@@ -80,10 +88,19 @@ class MaskNet:
         np.tanh(z, out=z)
         mask = _sigmoid(z @ self.soft_w + self.soft_b)
         if where is None:
-            return mask.reshape(b, h, w)
-        out = np.zeros((b, h, w), np.float32)
-        out[where] = mask
+            out = mask.reshape(b, h, w)
+        else:
+            out = np.zeros((b, h, w), np.float32)
+            out[where] = mask
+        if self.prior is not None:
+            out *= self.prior_at(h, w)
         return out
+
+    def prior_at(self, h: int, w: int) -> np.ndarray:
+        """The prior (h, w) for crops of that size (resized when they differ from its own)."""
+        if self.prior.shape == (h, w):
+            return self.prior
+        return cv2.resize(self.prior, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -136,15 +153,17 @@ def masked_rgb(
     return out, masks
 
 
-def mask_weights_path(weights: str | os.PathLike | None) -> Path:
-    """The weights file to use: ``weights`` if given, else the shipped one. The one place
-    where the default is resolved."""
-    return Path(weights) if weights else asset_path(MASK_WEIGHTS)
+def mask_weights_path(weights: str | os.PathLike | None, region: str = "landmarks") -> Path:
+    """The weights file to use: ``weights`` if given, else the one shipped for the face
+    region (``face.region``, see :data:`rppg.assets.SHIPPED_MASKS`). The one place where the
+    default is resolved."""
+    return Path(weights) if weights else asset_path(SHIPPED_MASKS[region])
 
 
-def load_arrays(path: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
-    """Weight arrays from an ``.npz`` file (as ``rppg train`` writes them), checked."""
-    p = mask_weights_path(path)
+def load_arrays(path: str | os.PathLike | None = None, region: str = "landmarks") -> dict[str, np.ndarray]:
+    """Weight arrays from an ``.npz`` file (as ``rppg train`` writes them; default: those
+    shipped for ``region``), checked."""
+    p = mask_weights_path(path, region)
     if not p.is_file():
         raise RppgError(f"{p}: mask weights not found (train them with 'rppg train')")
     try:
@@ -163,9 +182,13 @@ def load_arrays(path: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
         if name not in arrays or tuple(arrays[name].shape) != shape:
             got = tuple(arrays[name].shape) if name in arrays else "missing"
             raise RppgError(f"{p}: weights do not fit the mask network ({name}: {got}, need {shape})")
-    return {k: arrays[k] for k in WEIGHT_NAMES}
+    prior = arrays.get(PRIOR)
+    if prior is not None and (prior.ndim != 2 or prior.shape[0] != prior.shape[1]):
+        raise RppgError(f"{p}: the mask's prior must be square, got {prior.shape}")
+    return {k: arrays[k] for k in (*WEIGHT_NAMES, PRIOR) if k in arrays}
 
 
-def load_mask_model(path: str | os.PathLike | None = None) -> MaskNet:
-    """The mask network with weights from ``path`` (default: the shipped weights)."""
-    return MaskNet.from_arrays(load_arrays(path))
+def load_mask_model(path: str | os.PathLike | None = None, region: str = "landmarks") -> MaskNet:
+    """The mask network with weights from ``path`` (default: those shipped for the face
+    region ``region``)."""
+    return MaskNet.from_arrays(load_arrays(path, region))

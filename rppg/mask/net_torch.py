@@ -14,27 +14,34 @@ import numpy as np
 import torch
 from torch import nn
 
-from rppg.mask.net import DARK, INPUT_VERSION, LEVEL_CLIP, WEIGHT_NAMES
+from rppg.mask.net import DARK, INPUT_VERSION, LEVEL_CLIP, PRIOR, WEIGHT_NAMES
+
+PRIOR_START = 2.0
+"""Starting logit of every pixel of a learned prior (see :data:`rppg.mask.net.PRIOR`)."""
 
 
 class SkinMaskNet(nn.Module):
     """Per-pixel skin weight of a face crop: (B, 3, H, W) normalised -> (B, 1, H, W) in (0, 1)."""
 
-    def __init__(self, hidden: int = 32) -> None:
+    def __init__(self, hidden: int = 32, prior_size: int | None = None) -> None:
         super().__init__()
         self.conv = nn.Conv2d(3, hidden, kernel_size=3, stride=1, padding=1)
         self.softconv = nn.Conv2d(hidden, 1, kernel_size=1)
+        if prior_size is not None:  # logits; sigmoid(2) = 0.88: it starts as "nearly anywhere"
+            self.prior = nn.Parameter(torch.full((prior_size, prior_size), PRIOR_START))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # tanh(z) written as 2 sigmoid(2z) - 1 (identical up to rounding): torch's CPU tanh
         # is ~10x slower than its sigmoid.
         z = self.conv(x)
-        return torch.sigmoid(self.softconv(2.0 * torch.sigmoid(2.0 * z) - 1.0))
+        mask = torch.sigmoid(self.softconv(2.0 * torch.sigmoid(2.0 * z) - 1.0))
+        return mask * torch.sigmoid(self.prior) if hasattr(self, PRIOR) else mask
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> SkinMaskNet:
-        net = cls()
-        net.load_state_dict({k: torch.from_numpy(np.asarray(arrays[k], np.float32)) for k in WEIGHT_NAMES})
+        net = cls(prior_size=len(arrays[PRIOR]) if PRIOR in arrays else None)
+        names = (*WEIGHT_NAMES, PRIOR) if PRIOR in arrays else WEIGHT_NAMES
+        net.load_state_dict({k: torch.from_numpy(np.asarray(arrays[k], np.float32)) for k in names})
         return net
 
     def arrays(self) -> dict[str, np.ndarray]:

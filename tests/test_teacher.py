@@ -1,0 +1,89 @@
+"""The landmark region teaching the mask on whole box crops: the teacher's frames, the
+agreement figure, the mask's position prior in every forward pass, and the shipped box mask."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rppg.apps.teacher import extract_taught_crops, mask_agreement, region_iou
+from rppg.assets import SHIPPED_MASKS
+from rppg.config import Config, FaceConfig, choices
+from rppg.io import load_dataset
+from rppg.mask.net import (
+    PRIOR,
+    WEIGHT_SHAPES,
+    MaskNet,
+    load_arrays,
+    load_mask_model,
+    mask_weights_path,
+    masked_rgb,
+)
+
+
+def box_config() -> Config:
+    cfg = Config()
+    return replace(cfg, face=replace(cfg.face, region="box"))
+
+
+def test_region_iou_by_hand():
+    mask = np.zeros((2, 4, 4), np.float32)
+    region = np.zeros((2, 4, 4), np.float32)
+    mask[0, :2, :] = 0.9  # 8 pixels
+    region[0, 1:3, :] = 1.0  # 8 pixels, 4 shared: IoU 4 / 12
+    mask[1, 0, 0] = 0.4  # below the threshold: both empty
+    assert region_iou(mask, region) == pytest.approx([4 / 12, 1.0])
+
+
+def test_every_region_has_shipped_weights_and_the_box_mask_its_own_prior():
+    assert set(SHIPPED_MASKS) == set(choices(FaceConfig, "region"))
+    assert mask_weights_path(None, "box") != mask_weights_path(None, "landmarks")
+    box = load_arrays(None, "box")
+    assert box[PRIOR].shape == (36, 36)
+    assert PRIOR not in load_arrays(None, "landmarks")
+
+
+def test_the_teacher_is_the_landmark_region_drawn_into_the_box_crop(make_video):
+    video = make_video(hr_bpm=70.0, duration_s=4.0, width=320, height=240, seed=8)
+    rec = load_dataset("generic", video.parent)[0]
+    arrays = extract_taught_crops(rec, box_config())
+    n = len(arrays["t_s"])
+    assert arrays["crops"].shape == (n, 36, 36, 3) and arrays["teacher"].shape == (n, 36, 36)
+    assert arrays["taught"].mean() > 0.9 and arrays["face"].mean() > 0.9
+    assert (arrays["regions"][arrays["face"]] == 255).all()  # the box chain weighs the whole crop
+    teacher = arrays["teacher"][arrays["taught"]].astype(float) / 255
+    share = teacher.mean(axis=(1, 2))
+    assert 0.08 < share.min() and share.max() < 0.5  # the face's skin: a part of the box, not all
+    ys, xs = np.mgrid[:36, :36]
+    cx = (teacher * xs).sum(axis=(1, 2)) / teacher.sum(axis=(1, 2))
+    assert np.abs(cx - 17.5).max() < 4  # centred across the detector's box
+    # the shipped box mask agrees with it better than every pixel alike would
+    agree = mask_agreement(
+        load_mask_model(None, "box"), arrays["crops"][arrays["taught"]], arrays["teacher"][arrays["taught"]]
+    )
+    everything = region_iou(np.ones_like(teacher), teacher)
+    assert agree.mean() > everything.mean() + 0.2
+
+
+def test_a_prior_multiplies_the_mask_at_any_crop_size():
+    rng = np.random.default_rng(2)
+    arrays = {name: rng.normal(0, 0.5, shape).astype(np.float32) for name, shape in WEIGHT_SHAPES.items()}
+    plain = MaskNet.from_arrays(arrays)
+    logits = np.full((36, 36), -8.0, np.float32)
+    logits[8:28, 8:28] = 8.0
+    primed = MaskNet.from_arrays(arrays | {PRIOR: logits})
+    crops = rng.integers(0, 256, (2, 36, 36, 3), dtype=np.uint8)
+    with_prior, without = masked_rgb(primed, crops)[1], masked_rgb(plain, crops)[1]
+    assert np.abs(with_prior[:, 8:28, 8:28] - without[:, 8:28, 8:28]).max() < 1e-3
+    assert with_prior[:, :4].max() < 1e-3
+    big = rng.integers(0, 256, (1, 72, 72, 3), dtype=np.uint8)
+    assert masked_rgb(primed, big)[1][0, :8].max() < 1e-3  # resized to the crop
+
+
+def test_box_chain_reads_a_synthetic_face_with_the_box_mask(cli, short_video):
+    run = cli("process", short_video, "--set", "face.region=box", "--json")
+    assert run.returncode == 0, run.stderr
+    assert abs(json.loads(run.stdout)["hr_bpm"] - 80.0) < 2.0
