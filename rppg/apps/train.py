@@ -316,8 +316,9 @@ def start(loop: Loop, cfg: Config, val_sets: list[CropSet], out: Path, resume: b
     if resume:
         log(f"no checkpoint in {out}; starting from scratch")
     if cfg.train.init:
-        mae, snr = validate(MaskNet.from_arrays(loop.net.arrays()), val_sets, cfg)
-        loop.best.offer(mae, snr, 0)
+        net = MaskNet.from_arrays(loop.net.arrays())
+        mae, snr = validate(net, val_sets, cfg)
+        loop.best.offer(mae, snr, 0, sets_agreement(net, val_sets))  # ranked as the epochs are
         save_weights(loop.net, out / WEIGHTS_FILE)
         log(f"starting weights ({cfg.train.init}): validation {_scores(mae, snr)}")
 
