@@ -86,8 +86,7 @@ def clip_loss(net: SkinMaskNet, clips: Clips, cfg: Config, rng: np.random.Genera
 
 
 def teacher_loss(net: SkinMaskNet, crops: np.ndarray, teacher: np.ndarray, cfg: Config, rng) -> torch.Tensor:
-    """The landmark region teaching the mask on frames (N, S, S, 3) BGR uint8 with their
-    teacher regions (N, S, S) uint8, augmented as the clips are."""
+    """The region's loss on frames (N, S, S, 3) BGR and their teachers (N, S, S), uint8."""
     x = to_tensor(crops)[:, None]  # (N, 1, 3, S, S): one-frame clips
     target = torch.from_numpy(teacher).float().div_(255.0)[:, None]
     if rng is not None and cfg.train.augment:
