@@ -87,3 +87,20 @@ def test_box_chain_reads_a_synthetic_face_with_the_box_mask(cli, short_video):
     run = cli("process", short_video, "--set", "face.region=box", "--json")
     assert run.returncode == 0, run.stderr
     assert abs(json.loads(run.stdout)["hr_bpm"] - 80.0) < 2.0
+
+
+def test_a_missing_teacher_folder_is_refused_before_any_video_is_read(cli, tmp_path):
+    pytest.importorskip("torch", reason="training needs torch (pip install 'rppg[train]')")
+    missing = tmp_path / "nowhere"
+    run = cli(
+        "train",
+        "--set",
+        "train.teacher_weight=1",
+        "--set",
+        f"train.teacher_videos=[{missing}]",
+        "--out",
+        tmp_path / "run",
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip() == f"rppg: error: {missing}: no such folder (train.teacher_videos)"
+    assert not (tmp_path / "run" / "synthetic").exists()

@@ -269,6 +269,9 @@ def load_training_sets(
     Supervised: split by subject. Unsupervised: no ground truth is read, and each recording's
     last ``val_fraction`` of time is its validation part (so one video is enough)."""
     tc = cfg.train
+    missing = [f for f in tc.teacher_videos if not Path(f).is_dir()] if tc.teacher_weight > 0 else []
+    if missing:  # said now, not after minutes of crop extraction
+        raise RppgError(f"{missing[0]}: no such folder (train.teacher_videos)")
     dataset, root = training_dataset(cfg, out, dataset, root)
     recs = load_dataset(dataset, root)
     if tc.unsupervised:
