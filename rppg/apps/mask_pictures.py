@@ -56,6 +56,8 @@ class MeanPictures:
 
     def add(self, sample: FrameSample) -> None:
         fc = sample.face
+        if fc.fallback:
+            return  # framed as the box chain frames it: it would blur the mean pictures
         if fc.found:
             if self._faces % self.EVERY == 0:
                 self._accumulate("crop", fc.crop)

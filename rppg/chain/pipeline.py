@@ -244,7 +244,7 @@ def extract_trace(
             if on_sample is not None:
                 on_sample(sample)
         trace = builder.trace()
-    trace.warnings = list(source.warnings)
+    trace.warnings = list(source.warnings) + trace.warnings
     if trace.frames == 0:
         raise RppgError(f"{source.name}: no frames could be decoded (empty or truncated video)")
     return trace

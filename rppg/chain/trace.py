@@ -90,7 +90,10 @@ class TraceBuilder:
         input_size: int = 36,
         batch_size: int = 64,
         history_s: float | None = None,
+        stand_in: MaskNet | None = None,
     ) -> None:
+        """``stand_in``: the box mask, the gate of the crops the face mesh lost and the
+        detector's box stands in for (``face.fallback``; :attr:`FaceCrop.fallback`)."""
         unknown = set(weightings) - set(WEIGHTINGS)
         if unknown:
             raise ValueError(f"unknown weightings {sorted(unknown)} (known: {WEIGHTINGS})")
@@ -103,6 +106,7 @@ class TraceBuilder:
         self.input_size = input_size
         self.batch_size = batch_size
         self.history_s = history_s
+        self.stand_in = stand_in
         self.reset()
 
     @classmethod
@@ -117,7 +121,9 @@ class TraceBuilder:
         frame."""
         net = load_mask_model(cfg.model.weights, cfg.face.region) if "mask" in weightings else None
         batch = 1 if live else cfg.model.batch_size
-        return cls(weightings, net, cfg.model.input_size, batch, history_s)
+        falls_back = cfg.face.fallback and cfg.face.region == "landmarks"
+        stand_in = load_mask_model(None, "box") if falls_back else None
+        return cls(weightings, net, cfg.model.input_size, batch, history_s, stand_in)
 
     def reset(self) -> None:
         self._cols = {"t": 0, "face": 1, "motion": 2, "centre": slice(3, 5)}
@@ -126,6 +132,7 @@ class TraceBuilder:
         self._rows = Rows(5 + 3 * len(self.weightings))
         self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (row number, crop, region)
         self._last_box = None
+        self._frames = self._stood_in = 0  # frames pushed; those the detector's box stood in for
 
     def push(self, fc: FaceCrop) -> FrameSample:
         """Record the colour samples of one frame's face crop."""
@@ -136,16 +143,27 @@ class TraceBuilder:
         if fc.box is not None:
             row[self._cols["centre"]] = fc.box.center
         sample = FrameSample(fc)
+        self._frames += 1
+        self._stood_in += fc.fallback and fc.found
+        gate = self._gate(fc)
         if fc.found and "uniform" in self.weightings:
-            sample.rgb["uniform"] = row[self._cols["uniform"]] = region_mean(fc.crop, fc.region)
+            sample.rgb["uniform"] = row[self._cols["uniform"]] = region_mean(fc.crop, gate)
         number = self._rows.append(row)
         if self.history_s is not None:
             self._rows.drop_while(lambda t: t < fc.t_s - self.history_s, self._cols["t"])
         if fc.found and "mask" in self.weightings:
-            self._pending.append((number, fc.crop, fc.region))  # its colour: when its batch runs
+            self._pending.append((number, fc.crop, gate))  # its colour: when its batch runs
             if len(self._pending) >= self.batch_size:
                 sample.rgb["mask"], sample.mask = self._flush()
         return sample
+
+    def _gate(self, fc: FaceCrop) -> np.ndarray | None:
+        """Which crop pixels count: the face stage's region; on a crop the detector's box
+        stands in for, the box mask's skin weights (all of the box would count hair and
+        background, which the mesh's region never does)."""
+        if not (fc.fallback and fc.found and self.stand_in is not None):
+            return fc.region
+        return masked_rgb(self.stand_in, fc.crop[None])[1][0]
 
     def _movement(self, fc: FaceCrop) -> float:
         last, self._last_box = self._last_box, fc.box
@@ -176,7 +194,14 @@ class TraceBuilder:
             face=rows[:, c["face"]] > 0.5,
             motion=rows[:, c["motion"]].copy(),
             centre=rows[:, c["centre"]].copy(),
+            warnings=self._stand_in_warning(),
         )
+
+    def _stand_in_warning(self) -> list[str]:
+        if not self._stood_in:
+            return []
+        share = f"{self._stood_in} frames, {self._stood_in / self._frames:.0%}"
+        return [f"the face mesh lost the face on {share}: the detector's box stood in (face.fallback)"]
 
 
 class Rows:

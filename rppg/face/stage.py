@@ -77,6 +77,10 @@ class FaceCrop:
     turn: int = 0
     """Degrees the frame was turned clockwise before the face was found in it (a video shot
     sideways): ``box``, ``rect`` and ``outline`` are pixels of the turned frame."""
+    fallback: bool = False
+    """The mesh lost this frame's face and the detector's box stands in (``face.fallback``):
+    the crop is the box chain's and ``region`` counts all of it; the chain weights it with
+    the box mask (:class:`rppg.chain.trace.TraceBuilder`)."""
 
     @property
     def found(self) -> bool:
@@ -123,6 +127,7 @@ class FaceStage:
         if self.region == "landmarks" and landmarker is None:
             self.landmarker = Landmarker.from_config(cfg)
         self._fitter: ThreadPoolExecutor | None = None
+        self._stand_in: FaceTracker | None = None  # face.fallback's; not the mesh thread's model
         self.reset()
 
     @classmethod
@@ -132,6 +137,8 @@ class FaceStage:
     def reset(self) -> None:
         if self.tracker is not None:
             self.tracker.reset()
+        if self._stand_in is not None:
+            self._stand_in.reset()
         self._count = 0
         self._fit: Fit | None = None
         self._next_fit_t: float | None = None
@@ -305,7 +312,9 @@ class FaceStage:
 
     def _from_outline(self, frame: Frame, outline: np.ndarray | None) -> FaceCrop:
         if outline is None:
-            return FaceCrop(frame.t_s, turn=self.turn or 0)
+            return self._fall_back(frame)
+        if self._stand_in is not None:
+            self._stand_in.reset()  # a later loss starts from a fresh detection, not a stale box
         h, w = frame.image.shape[:2]
         (x0, y0), (x1, y1) = outline[: len(FACE_OVAL)].min(axis=0), outline[: len(FACE_OVAL)].max(axis=0)
         side = self.cfg.region_margin * max(x1 - x0, y1 - y0)
@@ -319,17 +328,31 @@ class FaceStage:
     # ------------------------------------------------------------------ boxes
 
     def _from_box(self, frame: Frame, hint: Box | None = None) -> FaceCrop:
-        box = hint if self.hinted else self.tracker.push(frame.image, frame.t_s)
+        return self._boxed(frame, hint if self.hinted else self.tracker.push(frame.image, frame.t_s))
+
+    def _boxed(self, frame: Frame, box: Box | None, fallback: bool = False) -> FaceCrop:
+        """The crop of the box enlarged by ``box_scale``, all of it counting (``skin``: its
+        skin-coloured pixels); no face without a box."""
         if box is None:
             return FaceCrop(frame.t_s, turn=self.turn or 0)
         h, w = frame.image.shape[:2]
         rect = crop_box(box, 1.0 if self.whole_frame else self.cfg.box_scale, w, h)
         crop = resize_region(frame.image, rect, self.cfg.crop_size)
         region = skin_region(crop) if self.region == "skin" else np.ones(crop.shape[:2], np.float32)
-        return FaceCrop(frame.t_s, box, rect, crop, region, turn=self.turn or 0)
+        return FaceCrop(frame.t_s, box, rect, crop, region, turn=self.turn or 0, fallback=fallback)
+
+    def _fall_back(self, frame: Frame) -> FaceCrop:
+        """A frame without a mesh region: the detector's box (``face.fallback``), else no face."""
+        if not self.cfg.fallback or self.hinted:
+            return FaceCrop(frame.t_s, turn=self.turn or 0)
+        if self._stand_in is None:
+            self._stand_in = FaceTracker(make_detector(self.cfg), self.cfg)
+        return self._boxed(frame, self._stand_in.push(frame.image, frame.t_s), fallback=True)
 
     def close(self) -> None:
         self._stop_fitter()
+        if self._stand_in is not None:
+            self._stand_in.detector.close()
         if self.detector is not None:
             self.detector.close()
         if self.landmarker is not None:
