@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rppg.chain.process import process_video
-from rppg.chain.trace import TraceBuilder, region_mean
+from rppg.chain.trace import TraceBuilder, region_mean, splice_stand_ins
 from rppg.config import Config, FaceConfig
 from rppg.face.stage import FaceStage
 from rppg.io.frames import Frame, FrameSource
@@ -102,3 +102,34 @@ def test_live_frames_fall_back_too():
     rolled = [c for c in crops if c.t_s >= ROLLED_S[0] + FaceConfig().hold_s]
     assert all(c.found and not c.fallback for c in upright)
     assert rolled and all(c.found and c.fallback for c in rolled)
+
+
+def test_a_run_of_stand_in_samples_is_scaled_onto_the_mesh_level_at_both_ends():
+    mesh = np.array([[100.0, 80.0, 60.0], [100.0, 80.0, 60.0]])
+    box = np.array([[110.0, 84.0, 66.0], [111.0, 85.0, 66.0], [112.0, 86.0, 66.0]])
+    after = np.array([[99.0, 80.0, 61.0]])
+    rgb = np.vstack([mesh, box, after, [[np.nan] * 3]])
+    stood_in = np.array([False, False, True, True, True, False, False])
+    out = splice_stand_ins(rgb, stood_in)
+    np.testing.assert_allclose(out[2], mesh[-1])  # the run starts where the mesh left off
+    np.testing.assert_allclose(out[4], after[0])  # and ends where it takes over again
+    r0, r1 = mesh[-1] / box[0], after[0] / box[-1]
+    np.testing.assert_allclose(out[3], box[1] * (r0 + r1) / 2)  # the ratio goes linearly in between
+    np.testing.assert_array_equal(out[[0, 1, 5]], rgb[[0, 1, 5]])
+    assert np.isnan(out[6]).all()
+
+
+def test_a_run_with_the_mesh_on_one_side_keeps_that_sides_ratio():
+    rgb = np.array([[100.0, 80.0, 60.0], [110.0, 84.0, 66.0], [121.0, 88.2, 72.6]])
+    out = splice_stand_ins(rgb, np.array([False, True, True]))
+    np.testing.assert_allclose(out[1:], rgb[1:] * rgb[0] / rgb[1])
+    np.testing.assert_array_equal(splice_stand_ins(rgb, np.ones(3, bool)), rgb)  # no mesh: as it is
+
+
+def test_the_trace_has_no_step_where_the_box_takes_over(runs):
+    result, stand_ins = runs[True]
+    rgb = result.trace.rgb["mask"]
+    ends = np.flatnonzero(stand_ins[1:] != stand_ins[:-1]) + 1  # where the box takes over or hands back
+    assert len(ends) >= 2
+    steps = np.abs(rgb[ends] / rgb[ends - 1] - 1).max()
+    assert steps < 0.01  # 3 % without the splice (the pulse is a few tenths of one per cent)

