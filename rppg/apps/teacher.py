@@ -62,7 +62,7 @@ def extract_taught_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
             rows["teacher"].append(np.zeros((size, size), np.float32) if taught is None else taught)
             rows["taught"].append(taught is not None)
 
-    mesh_cfg = replace(cfg.face, region="landmarks")
+    mesh_cfg = replace(cfg.face, region="landmarks", fallback=False)  # the mesh's region or none
     with rec.frames() as source, FaceStage.from_config(cfg.face) as boxes, FaceStage(mesh_cfg) as mesh:
         for frame in source:
             waiting.append(boxes.push(frame))

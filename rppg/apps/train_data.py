@@ -90,7 +90,8 @@ def extract_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
     and regions (N, s, s) uint8 at the mask's input size (zeros without a face)."""
     size = cfg.model.input_size
     t_s, face, crops, regions = [], [], [], []
-    with rec.frames() as source, FaceStage.from_config(cfg.face) as stage:
+    # No stand-in crops (face.fallback): framed as the box frames them, not as the region.
+    with rec.frames() as source, FaceStage(replace(cfg.face, fallback=False)) as stage:
         for fc in stage.crops(source):
             t_s.append(fc.t_s)
             face.append(fc.found)
