@@ -20,6 +20,14 @@ import pytest
 from rppg.synth.layouts import write_dataset, write_recording
 from rppg.synth.spec import SynthSpec, mixed_specs
 
+# Started in the background by a shell without job control (`make test &`, a script), pytest
+# and every command it runs would ignore Ctrl-C: such a shell starts it with SIGINT ignored,
+# and an ignored signal stays ignored across exec. The Ctrl-C tests send SIGINT, and the
+# servers of the web tests are stopped with it. A handler, unlike "ignore", is reset to the
+# default on exec: the commands the tests run take Ctrl-C as a user's terminal gives it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 PHYSRECORDER_HR_BPM = 71.1
