@@ -79,11 +79,12 @@ class FaceConfig:
     """The outer lip outline enlarged by this factor and removed (lips move when talking)."""
     region_margin: float = 1.1
     """With ``landmarks``, the crop is the shrunk oval's bounding square enlarged by this."""
-    fallback: bool = True
+    fallback: bool = False
     """With ``landmarks``: a frame on which the face mesh finds no face while the detector
     still does is read as the box chain reads it (the detector's box, weighted by the box
-    mask, its colour joined onto the mesh region's level) instead of being lost. It changes
-    nothing where the mesh keeps the face; measured where it loses it: README."""
+    mask, its colour joined onto the mesh region's level) instead of being lost (README).
+    Off by default: the mesh also checks the detector, and a false face that the mesh
+    refuses (an empty room, a poster) would be read."""
 
 
 @dataclass(slots=True)
