@@ -184,7 +184,7 @@ def _draw_mask(view: np.ndarray, reading: LiveReading, net: MaskNet | None) -> N
     x0, y0, x1, y1 = reading.sample.face.rect
     mask = reading.sample.mask
     if net is not None and reading.sample.face.crop is not None:
-        mask = whole_mask(net, reading.sample.face.crop, mask.shape[0])
+        mask = whole_mask(net, reading.sample.face, mask.shape[0])
     heat = cv2.applyColorMap((np.clip(mask, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)
     heat = cv2.resize(heat, (x1 - x0, y1 - y0))
     view[y0:y1, x0:x1] = cv2.addWeighted(view[y0:y1, x0:x1], 0.5, heat, 0.5, 0)

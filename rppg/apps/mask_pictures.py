@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rppg.apps.figures import new_figure, save_figure
+from rppg.mask.align import stacked_points
 from rppg.mask.net import MaskNet, load_mask_model, masked_rgb
 
 if TYPE_CHECKING:
     from rppg.chain.trace import FrameSample
     from rppg.config import Config
+    from rppg.face.stage import FaceCrop
 
 
 def picture_net(cfg: Config) -> MaskNet | None:
@@ -30,10 +32,10 @@ def picture_net(cfg: Config) -> MaskNet | None:
     return load_mask_model(cfg.model.weights, cfg.face.region)
 
 
-def whole_mask(net: MaskNet, crop: np.ndarray, size: int) -> np.ndarray:
-    """The mask (size, size) in (0, 1) over the whole BGR crop (s, s, 3), not only inside
-    the region (the chain computes it there only)."""
-    return masked_rgb(net, crop[None], size)[1][0]
+def whole_mask(net: MaskNet, fc: FaceCrop, size: int) -> np.ndarray:
+    """The mask (size, size) in (0, 1) over the whole of a face's crop, not only inside the
+    region (the chain computes it there only); its prior placed on the face's keypoints."""
+    return masked_rgb(net, fc.crop[None], size, points=stacked_points([fc.points]))[1][0]
 
 
 class MeanPictures:
@@ -66,7 +68,7 @@ class MeanPictures:
         if sample.mask is not None:
             self._accumulate("mask", sample.mask)
             if self.net is not None and fc.found:  # once per mask batch: a few per second
-                self._accumulate("whole_mask", whole_mask(self.net, fc.crop, sample.mask.shape[0]))
+                self._accumulate("whole_mask", whole_mask(self.net, fc, sample.mask.shape[0]))
 
     def _accumulate(self, name: str, value: np.ndarray) -> None:
         if name not in self._sums:

@@ -24,6 +24,7 @@ from rppg.errors import RppgError
 from rppg.face.landmarks import rasterize
 from rppg.face.stage import FaceCrop, FaceStage
 from rppg.io import Recording
+from rppg.mask.align import stacked_points
 from rppg.mask.net import MaskNet, downscale, masked_rgb
 
 AGREE_AT = 0.5
@@ -44,10 +45,12 @@ def taught_pair(box: FaceCrop, mesh: FaceCrop, size: int) -> tuple[np.ndarray, n
 def extract_taught_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
     """The face stage of ``cfg.face.region`` and the landmark stage over the same frames:
     times (N,), face flags (N,), crops (N, s, s, 3), their regions (N, s, s) uint8 (as the
-    chain weights them), the teacher (N, s, s) uint8 (the landmark region over each crop)
-    and whether there is one, ``taught`` (N,)."""
+    chain weights them), the teacher (N, s, s) uint8 (the landmark region over each crop),
+    whether there is one, ``taught`` (N,), and the detector's keypoints (N, 6, 2) in units
+    of the crop's side (NaN unknown)."""
     size = cfg.model.input_size
-    rows: dict[str, list] = {k: [] for k in ("t_s", "face", "crops", "regions", "teacher", "taught")}
+    keys = ("t_s", "face", "crops", "regions", "teacher", "taught", "points")
+    rows: dict[str, list] = {k: [] for k in keys}
     waiting: deque[FaceCrop] = deque()  # the crops whose mesh fit is still computing
 
     def add(mesh_crops: list[FaceCrop]) -> None:
@@ -61,6 +64,7 @@ def extract_taught_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
             rows["regions"].append(cv2.resize(region, (size, size), interpolation=cv2.INTER_AREA))
             rows["teacher"].append(np.zeros((size, size), np.float32) if taught is None else taught)
             rows["taught"].append(taught is not None)
+            rows["points"].append(box.points)
 
     mesh_cfg = replace(cfg.face, region="landmarks", fallback=False)  # the mesh's region or none
     with rec.frames() as source, FaceStage.from_config(cfg.face) as boxes, FaceStage(mesh_cfg) as mesh:
@@ -78,6 +82,7 @@ def extract_taught_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
         "regions": to_u8(rows["regions"]),
         "teacher": to_u8(rows["teacher"]),
         "taught": np.asarray(rows["taught"]),
+        "points": stacked_points(rows["points"]),
     }
 
 
@@ -105,10 +110,15 @@ def region_iou(masks: np.ndarray, regions: np.ndarray, at: float = AGREE_AT) -> 
     return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
 
 
-def mask_agreement(net: MaskNet, crops: np.ndarray, teacher: np.ndarray) -> np.ndarray:
+def mask_agreement(
+    net: MaskNet, crops: np.ndarray, teacher: np.ndarray, points: np.ndarray | None = None
+) -> np.ndarray:
     """Per frame, :func:`region_iou` of the mask over whole crops (N, s, s, 3) BGR uint8
-    against their teacher regions (N, s, s) uint8: (N,)."""
-    masks = np.concatenate([masked_rgb(net, crops[i : i + 256])[1] for i in range(0, len(crops), 256)])
+    against their teacher regions (N, s, s) uint8: (N,); ``points`` (N, 6, 2): the faces'
+    keypoints, where the mask's prior is placed."""
+    batch = lambda a, i: None if a is None else a[i : i + 256]  # noqa: E731
+    at = range(0, len(crops), 256)
+    masks = np.concatenate([masked_rgb(net, crops[i : i + 256], points=batch(points, i))[1] for i in at])
     return region_iou(masks, teacher.astype(np.float32) / 255)
 
 

@@ -26,6 +26,7 @@ from rppg.config import Config, to_dict
 from rppg.errors import NoFaceError, RppgError
 from rppg.face.stage import FaceCrop, FaceStage
 from rppg.io import Recording, load_dataset
+from rppg.mask.align import stacked_points, to_canonical, warp_to_canonical
 from rppg.mask.net import downscale
 
 # --------------------------------------------------------------------------- crops
@@ -89,12 +90,13 @@ def extract_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
     """Run the face stage over a recording: times (N,), face flags (N,), crops (N, s, s, 3)
     and regions (N, s, s) uint8 at the mask's input size (zeros without a face)."""
     size = cfg.model.input_size
-    t_s, face, crops, regions = [], [], [], []
+    t_s, face, crops, regions, points = [], [], [], [], []
     # No stand-in crops (face.fallback): framed as the box frames them, not as the region.
     with rec.frames() as source, FaceStage(replace(cfg.face, fallback=False)) as stage:
         for fc in stage.crops(source):
             t_s.append(fc.t_s)
             face.append(fc.found)
+            points.append(fc.points)
             crop = fc.crop if fc.found else np.zeros((size, size, 3), np.uint8)
             region = fc.region if fc.found else np.zeros((size, size), np.float32)
             crops.append(downscale(crop[None], size)[0])
@@ -102,7 +104,22 @@ def extract_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
     if not crops:
         raise RppgError(f"{rec.video}: no frames could be decoded")
     arrays = {"t_s": np.asarray(t_s), "face": np.asarray(face), "crops": np.stack(crops)}
-    return arrays | {"regions": np.stack(regions).astype(np.uint8)}
+    return arrays | {"regions": np.stack(regions).astype(np.uint8), "points": stacked_points(points)}
+
+
+def aligned_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Extracted crops, regions and teacher warped into the canonical frame of the face's
+    keypoints (:mod:`rppg.mask.align`; frames without keypoints stay as they are): a learned
+    prior then learns where skin lies on the face, not in a box that the face moves about in.
+    Outside the original crop the region and teacher are 0, the crop repeats its edge."""
+    size = arrays["crops"].shape[1]
+    moves = [to_canonical(p, size) for p in arrays["points"]]
+    out = dict(arrays)
+    borders = {"crops": cv2.BORDER_REPLICATE, "regions": cv2.BORDER_CONSTANT, "teacher": cv2.BORDER_CONSTANT}
+    for name in borders.keys() & arrays.keys():
+        warped = (warp_to_canonical(a, m, borders[name]) for a, m in zip(arrays[name], moves, strict=True))
+        out[name] = np.stack(list(warped))
+    return out
 
 
 def load_crops(rec: Recording, cfg: Config, cache_dir: Path, labelled: bool = True) -> CropSet:
@@ -112,8 +129,10 @@ def load_crops(rec: Recording, cfg: Config, cache_dir: Path, labelled: bool = Tr
     taught = cfg.train.teacher_weight > 0
     extract = extract_taught_crops if taught else extract_crops
     kind = "taught" if taught else "crops"
-    key = cache_key(kind, file_identity(rec.video), rec.dataset, to_dict(cfg.face), cfg.model.input_size)
-    arrays = cached_arrays(cache_dir, key, lambda: extract(rec, cfg))
+    ident = (file_identity(rec.video), rec.dataset, to_dict(cfg.face), cfg.model.input_size, "keypoints")
+    arrays = cached_arrays(cache_dir, cache_key(kind, *ident), lambda: extract(rec, cfg))
+    if cfg.train.prior:
+        arrays = aligned_arrays(arrays)
     t_s, face = arrays["t_s"], arrays["face"].astype(bool)
     if not face.any():
         raise NoFaceError(f"{rec.name}: no face found")

@@ -153,7 +153,7 @@ def mask_message(reading: LiveReading, net: MaskNet | None = None) -> dict | Non
     if mask is None or rect is None:
         return None
     if net is not None and reading.sample.face.crop is not None:
-        mask = whole_mask(net, reading.sample.face.crop, mask.shape[0])
+        mask = whole_mask(net, reading.sample.face, mask.shape[0])
     values = (np.clip(mask, 0, 1) * 255).astype(np.uint8)
     return {"type": "mask", "rect": rect, "size": values.shape[0], "values": values.ravel().tolist()}
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from rppg.config import Config
 from rppg.face.stage import FaceCrop
+from rppg.mask.align import stacked_points
 from rppg.mask.net import MaskNet, load_mask_model, masked_rgb
 
 WEIGHTINGS = ("uniform", "mask")
@@ -130,7 +131,7 @@ class TraceBuilder:
         for k, w in enumerate(sorted(self.weightings)):
             self._cols[w] = slice(6 + 3 * k, 9 + 3 * k)
         self._rows = Rows(6 + 3 * len(self.weightings))
-        self._pending: list[tuple[int, np.ndarray, np.ndarray]] = []  # (row number, crop, gate)
+        self._pending: list[tuple[int, FaceCrop, np.ndarray]] = []  # (row number, crop, gate)
         self._last_box = None
         self._frames = self._stood_in = 0  # frames pushed; those the detector's box stood in for
 
@@ -153,7 +154,7 @@ class TraceBuilder:
         if self.history_s is not None:
             self._rows.drop_while(lambda t: t < fc.t_s - self.history_s, self._cols["t"])
         if fc.found and "mask" in self.weightings:
-            self._pending.append((number, fc.crop, gate))  # its colour: when its batch runs
+            self._pending.append((number, fc, gate))  # its colour: when its batch runs
             if len(self._pending) >= self.batch_size:
                 sample.rgb["mask"], sample.mask = self._flush()
         return sample
@@ -164,7 +165,7 @@ class TraceBuilder:
         background, which the mesh's region never does)."""
         if not (fc.fallback and fc.found and self.stand_in is not None):
             return fc.region
-        return masked_rgb(self.stand_in, fc.crop[None])[1][0]
+        return masked_rgb(self.stand_in, fc.crop[None], points=stacked_points([fc.points]))[1][0]
 
     def _movement(self, fc: FaceCrop) -> float:
         last, self._last_box = self._last_box, fc.box
@@ -177,9 +178,10 @@ class TraceBuilder:
         """Run the mask on pending crops; returns the last crop's (rgb, mask)."""
         if not self._pending:
             return None, None
-        crops = np.stack([c for _, c, _ in self._pending])
+        crops = np.stack([fc.crop for _, fc, _ in self._pending])
         gates = np.stack([g for _, _, g in self._pending])
-        rgb, masks = masked_rgb(self.net, crops, self.input_size, gates)
+        points = stacked_points([fc.points for _, fc, _ in self._pending])
+        rgb, masks = masked_rgb(self.net, crops, self.input_size, gates, points)
         for (number, _, _), value in zip(self._pending, rgb, strict=True):
             self._rows.set(number, self._cols["mask"], value)
         self._pending = []

@@ -1,5 +1,5 @@
-"""Crop geometry: the square around a face box that the chain crops, and the fast resize of
-that square to the crop size (both on every frame).
+"""Crop geometry: the square around a face box that the chain crops, the fast resize of
+that square to the crop size (both on every frame), and keypoints in the crop's units.
 """
 
 from __future__ import annotations
@@ -19,6 +19,15 @@ def crop_box(box: Box, scale: float, image_w: int, image_h: int) -> tuple[int, i
     y0 = int(round(min(max(cy - side / 2, 0), image_h - side)))
     s = int(round(side))
     return x0, y0, min(x0 + s, image_w), min(y0 + s, image_h)
+
+
+def crop_points(points: np.ndarray | None, rect: tuple[int, int, int, int]) -> np.ndarray | None:
+    """Keypoints (K, 2) in frame pixels -> units of the crop rectangle (x0, y0, x1, y1)'s
+    sides (0..1 inside it), float32; None stays None."""
+    if points is None:
+        return None
+    x0, y0, x1, y1 = rect
+    return ((points - np.float32([x0, y0])) / np.float32([x1 - x0, y1 - y0])).astype(np.float32)
 
 
 def resize_region(image: np.ndarray, rect: tuple[int, int, int, int], size: int) -> np.ndarray:

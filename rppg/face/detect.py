@@ -15,7 +15,7 @@ composes them (box -> crop) is :class:`rppg.face.stage.FaceStage`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -38,6 +38,9 @@ class Box:
     w: float
     h: float
     score: float = 1.0
+    points: np.ndarray | None = field(default=None, compare=False)
+    """The face's keypoints (6, 2) in the same pixels, where the detector gives them
+    (BlazeFace: eyes, nose tip, mouth, ear tragions; see :mod:`rppg.mask.align`)."""
 
     @property
     def center(self) -> tuple[float, float]:
@@ -45,7 +48,13 @@ class Box:
 
     def scaled(self, factor: float) -> Box:
         """The box with every coordinate multiplied (image rescaling)."""
-        return Box(self.x * factor, self.y * factor, self.w * factor, self.h * factor, self.score)
+        points = None if self.points is None else self.points * np.float32(factor)
+        return Box(self.x * factor, self.y * factor, self.w * factor, self.h * factor, self.score, points)
+
+    def shifted(self, dx: float, dy: float) -> Box:
+        """The box moved by (dx, dy) pixels (a tile's detection -> the image's pixels)."""
+        points = None if self.points is None else self.points + np.float32([dx, dy])
+        return replace(self, x=self.x + dx, y=self.y + dy, points=points)
 
     def iou(self, other: Box) -> float:
         ix = max(0.0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
@@ -101,7 +110,7 @@ def find_faces(detector: FaceDetector, image: np.ndarray, detect_width: int) -> 
     for start in np.linspace(0, max(sh, sw) - tile, count).round().astype(int):
         x0, y0 = (start, 0) if sw >= sh else (0, start)
         for b in detector.detect(small[y0 : y0 + tile, x0 : x0 + tile]):
-            boxes.append(Box(b.x + x0, b.y + y0, b.w, b.h, b.score).scaled(1.0 / scale))
+            boxes.append(b.shifted(x0, y0).scaled(1.0 / scale))
     return _merged(boxes)
 
 
@@ -185,6 +194,10 @@ def blazeface_anchors() -> np.ndarray:
     return np.concatenate(centres).astype(np.float32)
 
 
+KEYPOINTS = 6
+"""BlazeFace's keypoints per face (eyes, nose tip, mouth, ear tragions)."""
+
+
 @DETECTORS.register("blazeface")
 class BlazeFaceDetector:
     """mediapipe's BlazeFace short-range face detector (model shipped in data/), run by
@@ -221,27 +234,32 @@ class BlazeFaceDetector:
         keep = np.flatnonzero(scores >= self.min_confidence)
         if len(keep) == 0:
             return []
-        centres = raw[keep, :2] / self.INPUT + self._anchors[keep]
+        anchors = np.tile(self._anchors[keep], 1 + KEYPOINTS)
+        units = raw[keep, 4:16] / self.INPUT + anchors[:, 2:]  # keypoints, unit square
+        centres = raw[keep, :2] / self.INPUT + anchors[:, :2]
         sizes = raw[keep, 2:4] / self.INPUT
-        corners = np.concatenate([centres - sizes / 2, centres + sizes / 2], axis=1)  # unit square
+        rows = np.concatenate([centres - sizes / 2, centres + sizes / 2, units], axis=1)
         boxes = []
-        for members, score in _weighted_nms(corners, scores[keep], self.NMS_IOU):
-            x0, y0, x1, y1 = members
+        for members, score in _weighted_nms(rows, scores[keep], self.NMS_IOU):
             # Unit square of the letterboxed input -> image pixels.
-            bx0, by0 = (x0 * self.INPUT - ox) / scale, (y0 * self.INPUT - oy) / scale
-            bx1, by1 = (x1 * self.INPUT - ox) / scale, (y1 * self.INPUT - oy) / scale
-            boxes.append(Box(float(bx0), float(by0), float(bx1 - bx0), float(by1 - by0), float(score)))
+            xy = (members.reshape(-1, 2) * self.INPUT - [ox, oy]) / scale
+            (bx0, by0), (bx1, by1) = xy[0], xy[1]
+            points = xy[2:].astype(np.float32)
+            box = Box(float(bx0), float(by0), float(bx1 - bx0), float(by1 - by0), float(score), points)
+            boxes.append(box)
         return boxes
 
     def close(self) -> None:
         pass
 
 
-def _weighted_nms(corners: np.ndarray, scores: np.ndarray, iou: float) -> list[tuple[np.ndarray, float]]:
+def _weighted_nms(rows: np.ndarray, scores: np.ndarray, iou: float) -> list[tuple[np.ndarray, float]]:
     """Weighted non-maximum suppression (as mediapipe's): the best box and those overlapping
-    it by more than ``iou`` are merged into their score-weighted mean; best first."""
+    it by more than ``iou`` are merged into their score-weighted mean; best first. ``rows``
+    (K, 4 + C): corners (x0, y0, x1, y1), then any columns merged alike (keypoints)."""
     order = np.argsort(-scores)
-    corners, scores = corners[order], scores[order]
+    rows, scores = rows[order], scores[order]
+    corners = rows[:, :4]
     out = []
     left = np.ones(len(scores), bool)
     areas = np.prod(corners[:, 2:] - corners[:, :2], axis=1)
@@ -255,7 +273,7 @@ def _weighted_nms(corners: np.ndarray, scores: np.ndarray, iou: float) -> list[t
         group = left & (overlap > iou)
         group[i] = True
         weights = scores[group]
-        out.append(((corners[group] * weights[:, None]).sum(axis=0) / weights.sum(), float(scores[i])))
+        out.append(((rows[group] * weights[:, None]).sum(axis=0) / weights.sum(), float(scores[i])))
         left &= ~group
     return out
 
@@ -283,7 +301,10 @@ class MediapipeDetector:
         for det in result.detections:
             b = det.bounding_box
             score = det.categories[0].score if det.categories else 1.0
-            boxes.append(Box(b.origin_x, b.origin_y, b.width, b.height, float(score)))
+            h, w = image.shape[:2]
+            points = np.float32([[k.x * w, k.y * h] for k in det.keypoints or ()]).reshape(-1, 2)
+            points = points if len(points) == KEYPOINTS else None
+            boxes.append(Box(b.origin_x, b.origin_y, b.width, b.height, float(score), points))
         return sorted(boxes, key=lambda b: -b.score)
 
     def close(self) -> None:

@@ -22,14 +22,14 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-import cv2
 import numpy as np
 
 from rppg.config import FaceConfig, choices
 from rppg.errors import RppgError
-from rppg.face.crop import crop_box, resize_region
+from rppg.face.crop import crop_box, crop_points, resize_region
 from rppg.face.detect import Box, FaceDetector, WholeFrame, make_detector
 from rppg.face.landmarks import FACE_OVAL, Landmarker, oval_box, rasterize, roll, skin_outline
+from rppg.face.skin import skin_region
 from rppg.face.track import FaceTracker
 from rppg.io.frames import Frame
 from rppg.io.video import turned
@@ -38,12 +38,6 @@ Rect = tuple[int, int, int, int]
 """A crop rectangle (x0, y0, x1, y1) in frame pixels."""
 REGIONS = choices(FaceConfig, "region")
 
-# Skin colour in OpenCV's YCrCb (Y, Cr, Cb), after Chai & Ngan (1999): wide enough for dark
-# and light skin, narrow enough to drop hair, eyes and most backgrounds.
-SKIN_YCRCB_LO = np.array([0, 133, 77], np.uint8)
-SKIN_YCRCB_HI = np.array([255, 173, 127], np.uint8)
-MIN_SKIN_FRACTION = 0.02
-"""Below this share of skin-coloured pixels in a crop, the whole crop counts instead."""
 SEARCH_SCALE = 1.5
 """The mesh model sees the last fit's oval box (or the detector's box) enlarged by this
 much, as mediapipe's own face-mesh pipeline feeds it."""
@@ -81,23 +75,12 @@ class FaceCrop:
     """The mesh lost this frame's face and the detector's box stands in (``face.fallback``):
     the crop is the box chain's and ``region`` counts all of it; the chain weights it with
     the box mask (:class:`rppg.chain.trace.TraceBuilder`)."""
+    points: np.ndarray | None = None
+    """The detector's face keypoints (6, 2) in units of the crop's sides (box crops)."""
 
     @property
     def found(self) -> bool:
         return self.crop is not None
-
-
-def skin_pixels(crop: np.ndarray) -> np.ndarray:
-    """uint8 mask (H, W), 255 where a BGR crop's pixel has skin colour."""
-    return cv2.inRange(cv2.cvtColor(crop, cv2.COLOR_BGR2YCrCb), SKIN_YCRCB_LO, SKIN_YCRCB_HI)
-
-
-def skin_region(crop: np.ndarray) -> np.ndarray:
-    """The skin-coloured pixels of a crop as weights (H, W) in {0, 1} (all, if too few)."""
-    skin = skin_pixels(crop)
-    if cv2.countNonZero(skin) < MIN_SKIN_FRACTION * skin.size:
-        return np.ones(skin.shape, np.float32)
-    return skin.astype(np.float32) * np.float32(1 / 255)
 
 
 class FaceStage:
@@ -339,7 +322,8 @@ class FaceStage:
         rect = crop_box(box, 1.0 if self.whole_frame else self.cfg.box_scale, w, h)
         crop = resize_region(frame.image, rect, self.cfg.crop_size)
         region = skin_region(crop) if self.region == "skin" else np.ones(crop.shape[:2], np.float32)
-        return FaceCrop(frame.t_s, box, rect, crop, region, turn=self.turn or 0, fallback=fallback)
+        points = crop_points(box.points, rect)
+        return FaceCrop(frame.t_s, box, rect, crop, region, None, self.turn or 0, fallback, points)
 
     def _fall_back(self, frame: Frame) -> FaceCrop:
         """A frame without a mesh region: the detector's box (``face.fallback``), else no face."""

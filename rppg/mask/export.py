@@ -7,8 +7,13 @@ a user feeds crops exactly as the chain makes them:
                     are the prior's: the box mask's 36 x 36)
     output "mask":  float32 in (0, 1), shape (N, H, W)
 
-It computes what :func:`rppg.mask.net.normalise` and :class:`rppg.mask.net.MaskNet` do,
-operation for operation (a test runs it in onnxruntime against the numpy pass). Needs the
+The box mask's prior is in the graph as it was learned, in the frame of the canonical
+keypoints (:mod:`rppg.mask.align`): the chain places it on each face's keypoints, the graph
+does not. To get the chain's mask, warp each crop onto the canonical keypoints first
+(:func:`rppg.mask.align.to_canonical`), or take the prior unplaced on crops as they come.
+
+It computes what :func:`rppg.mask.net.normalise` and :class:`rppg.mask.net.MaskNet` do
+(without keypoints), operation for operation (a test runs it in onnxruntime against the numpy pass). Needs the
 ``onnx`` package (``pip install 'rppg[onnx]'``), imported only here.
 """
 

@@ -22,6 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from rppg.assets import SHIPPED_MASKS, asset_path
 from rppg.errors import RppgError
+from rppg.mask.align import prior_on_face
 
 DARK = 0.05
 """Added to a pixel's brightness before dividing by it: the colour of near-black pixels
@@ -45,6 +46,11 @@ PRIOR = "prior"
 box crops (``train.prior``). The network sees 3x3 pixels and their colour, so skin-coloured
 neck, ears and walls look like the face's skin to it; the prior knows where the face sits in
 the detector's box. The mask is the network's output times the prior's sigmoid."""
+PRIOR_POINTS = "prior_points"
+"""Optional array beside :data:`PRIOR`: the keypoints (6, 2) of the frame the prior was
+learned in (units of the crop's side, :data:`rppg.mask.align.CANONICAL`). With it, the prior
+is warped onto each crop's own keypoints where the crop has them
+(:func:`rppg.mask.align.prior_on_face`); without it (older files) it is used as it is."""
 
 
 @dataclass
@@ -60,6 +66,8 @@ class MaskNet:
     soft_b: float
     prior: np.ndarray | None = None
     """Where skin lies in a crop, (s, s) in (0, 1) (see :data:`PRIOR`); None: anywhere."""
+    prior_points: np.ndarray | None = None
+    """The keypoints (6, 2) of the prior's frame (see :data:`PRIOR_POINTS`); None: unplaced."""
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> MaskNet:
@@ -71,11 +79,16 @@ class MaskNet:
             soft_w=np.asarray(arrays["softconv.weight"], np.float32).reshape(-1),
             soft_b=float(np.asarray(arrays["softconv.bias"]).reshape(-1)[0]),
             prior=_sigmoid(np.asarray(arrays[PRIOR], np.float32)) if PRIOR in arrays else None,
+            prior_points=np.asarray(arrays[PRIOR_POINTS], np.float32) if PRIOR_POINTS in arrays else None,
         )
 
-    def __call__(self, x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    def __call__(
+        self, x: np.ndarray, where: np.ndarray | None = None, points: np.ndarray | None = None
+    ) -> np.ndarray:
         """Masks (B, H, W) in (0, 1) of normalised crops x (B, H, W, 3) float32; with
-        ``where`` (B, H, W) bool, only those pixels are computed (the rest are 0)."""
+        ``where`` (B, H, W) bool, only those pixels are computed (the rest are 0); with
+        ``points`` (B, 6, 2), each crop's face keypoints (units of its side, NaN unknown),
+        the prior is placed on them."""
         b, h, w, _ = x.shape
         padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
         patches = sliding_window_view(padded, (3, 3), axis=(1, 2))  # (B, H, W, 3, 3, 3): c, dy, dx
@@ -93,8 +106,16 @@ class MaskNet:
             out = np.zeros((b, h, w), np.float32)
             out[where] = mask
         if self.prior is not None:
-            out *= self.prior_at(h, w)
+            out *= self.priors(h, w, points)
         return out
+
+    def priors(self, h: int, w: int, points: np.ndarray | None = None) -> np.ndarray:
+        """The prior for crops of (h, w): (h, w), or (B, h, w) placed on each crop's keypoints
+        ``points`` (B, 6, 2) when the weights say in which frame it was learned."""
+        prior = self.prior_at(h, w)
+        if points is None or self.prior_points is None:
+            return prior
+        return np.stack([prior_on_face(prior, p, self.prior_points) for p in points])
 
     def prior_at(self, h: int, w: int) -> np.ndarray:
         """The prior (h, w) for crops of that size (resized when they differ from its own)."""
@@ -130,12 +151,17 @@ def downscale(crops: np.ndarray, size: int) -> np.ndarray:
 
 
 def masked_rgb(
-    net: MaskNet, crops: np.ndarray, size: int | None = None, gate: np.ndarray | None = None
+    net: MaskNet,
+    crops: np.ndarray,
+    size: int | None = None,
+    gate: np.ndarray | None = None,
+    points: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """RGB samples (B, 3) in [0, 255] and masks (B, s, s) of BGR uint8 crops (B, H, W, 3).
 
     The mask runs on crops downscaled to ``size`` (default: as given). ``gate`` (B, s, s) in
     [0, 1], if given, multiplies the mask: the mask weights pixels inside a region only.
+    ``points`` (B, 6, 2): the faces' keypoints, where the prior is placed (:meth:`MaskNet.priors`).
     The weighted mean divides by the weights' sum, so a mask's overall scale does not matter.
     """
     if size is not None:
@@ -143,7 +169,7 @@ def masked_rgb(
         if gate is not None and gate.shape[1:] != (size, size):
             gate = np.stack([cv2.resize(g, (size, size), interpolation=cv2.INTER_AREA) for g in gate])
     rgb = crops[..., ::-1].astype(np.float32) * np.float32(1 / 255)
-    masks = net(normalise(rgb), None if gate is None else gate > 0)  # outside the gate: not needed
+    masks = net(normalise(rgb), None if gate is None else gate > 0, points)  # outside the gate: not needed
     weights = masks if gate is None else masks * gate
     total = weights.sum(axis=(1, 2))
     sums = np.einsum("bhw,bhwc->bc", weights, rgb, dtype=np.float64)
@@ -185,7 +211,7 @@ def load_arrays(path: str | os.PathLike | None = None, region: str = "landmarks"
     prior = arrays.get(PRIOR)
     if prior is not None and (prior.ndim != 2 or prior.shape[0] != prior.shape[1]):
         raise RppgError(f"{p}: the mask's prior must be square, got {prior.shape}")
-    return {k: arrays[k] for k in (*WEIGHT_NAMES, PRIOR) if k in arrays}
+    return {k: arrays[k] for k in (*WEIGHT_NAMES, PRIOR, PRIOR_POINTS) if k in arrays}
 
 
 def load_mask_model(path: str | os.PathLike | None = None, region: str = "landmarks") -> MaskNet:

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from rppg.mask.net import DARK, INPUT_VERSION, LEVEL_CLIP, PRIOR, WEIGHT_NAMES
+from rppg.mask.align import CANONICAL
+from rppg.mask.net import DARK, INPUT_VERSION, LEVEL_CLIP, PRIOR, PRIOR_POINTS, WEIGHT_NAMES
 
 PRIOR_START = 2.0
 """Starting logit of every pixel of a learned prior (see :data:`rppg.mask.net.PRIOR`)."""
@@ -45,8 +46,12 @@ class SkinMaskNet(nn.Module):
         return net
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The weights as numpy arrays, named as in a weights file (with the input version)."""
+        """The weights as numpy arrays, named as in a weights file (with the input version;
+        a prior with the frame it is learned in: training aligns crops that have keypoints
+        to it, :func:`rppg.apps.train_data.aligned_arrays`)."""
         arrays = {k: v.detach().cpu().numpy().copy() for k, v in self.state_dict().items()}
+        if hasattr(self, PRIOR):
+            arrays[PRIOR_POINTS] = CANONICAL.copy()
         return arrays | {"input_version": np.array(INPUT_VERSION)}
 
 
