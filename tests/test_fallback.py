@@ -89,7 +89,8 @@ def test_a_stand_in_crop_is_weighted_by_the_box_mask():
     box_mask = load_mask_model(None, "box")
     builder = TraceBuilder({"uniform"}, stand_in=box_mask)
     got = builder.push(fc).rgb["uniform"]
-    mask = masked_rgb(box_mask, fc.crop[None])[1][0]
+    assert fc.points is not None  # the box mask's prior is placed on the face's keypoints
+    mask = masked_rgb(box_mask, fc.crop[None], points=fc.points[None])[1][0]
     np.testing.assert_allclose(got, region_mean(fc.crop, mask), rtol=1e-9)
     assert np.abs(got - region_mean(fc.crop, fc.region)).max() > 2.0  # not the whole box's colour
 
