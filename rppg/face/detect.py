@@ -195,7 +195,8 @@ def blazeface_anchors() -> np.ndarray:
 
 
 KEYPOINTS = 6
-"""BlazeFace's keypoints per face (eyes, nose tip, mouth, ear tragions)."""
+"""BlazeFace's keypoints per face (eyes, nose tip, mouth, ear tragions); the same count as
+:data:`rppg.mask.align.KEYPOINTS`, which the mask layer cannot import from here."""
 
 
 @DETECTORS.register("blazeface")
@@ -298,10 +299,10 @@ class MediapipeDetector:
     def detect(self, image: np.ndarray) -> list[Box]:
         result = self._detector.detect(mediapipe_image(self._mp, image))
         boxes = []
+        h, w = image.shape[:2]
         for det in result.detections:
             b = det.bounding_box
             score = det.categories[0].score if det.categories else 1.0
-            h, w = image.shape[:2]
             points = np.float32([[k.x * w, k.y * h] for k in det.keypoints or ()]).reshape(-1, 2)
             points = points if len(points) == KEYPOINTS else None
             boxes.append(Box(b.origin_x, b.origin_y, b.width, b.height, float(score), points))
