@@ -189,16 +189,14 @@ class TrainConfig:
     """Training the skin mask (``rppg train``)."""
 
     dataset: str | None = None
-    """Layout of the training data (see ``rppg.io``); None = ``ubfc``, or ``generic`` (any
-    folder of videos, no ground truth needed) when unsupervised."""
+    """Layout of the training data (``rppg.io``); None = ``ubfc``, or ``generic`` when unsupervised."""
     root: str | None = None
     """Dataset root; None = generate a synthetic set with distractors into ``OUT/synthetic``."""
     unsupervised: bool = False
     """Learn without a reference pulse, from the pulse's spectrum alone (SiNC losses: power
     inside the band, in one narrow peak, peaks spread over the batch): any face video."""
     init: str | None = None
-    """Starting weights: None = random, ``shipped`` = the shipped mask, or a weights file;
-    they count as epoch 0, so training keeps them unless an epoch validates better."""
+    """Starting weights: None = random, ``shipped``, or a file (epoch 0: kept unless an epoch beats it)."""
     synthetic_subjects: int = 12
     synthetic_duration_s: float = 20.0
     synthetic_size: tuple[int, int] = (320, 240)
@@ -211,8 +209,7 @@ class TrainConfig:
     """Held out for validation: that share of subjects (supervised, subject-disjoint), or of
     each recording's time, its end (unsupervised)."""
     folds: int = 0
-    """0: one run on a train/validation split. K >= 2: subject-level K-fold cross-validation
-    (``rppg.apps.folds``): K runs, each scored on subjects it never saw."""
+    """0: one train/validation split; K >= 2: subject-level K-fold cross-validation (``rppg.apps.folds``)."""
     clip_s: float = 4.0
     """Length (s) of one training clip."""
     batch_clips: int = 4
@@ -233,6 +230,8 @@ class TrainConfig:
     people still holds many heart rates for the variance loss."""
     augment: bool = True
     """Random brightness/colour/flip changes of the crops."""
+    colour_gain: float = 0.15
+    """Augmentation: each channel times a random gain in 1 +- this (another camera's white balance)."""
     teacher_weight: float = 0.0
     """0: the mask learns from the pulse alone. Above 0: the landmark skin region teaches it
     pixel by pixel on crops of the face stage's own region (``face.region``: with ``box``, the
@@ -245,8 +244,9 @@ class TrainConfig:
     teacher_frames: int = 64
     """Frames drawn per step for the teacher's loss."""
     teacher_videos: tuple[str, ...] = ()
-    """Folders of face videos (any, no ground truth read) whose frames only the teacher uses:
-    real hair, backgrounds and clothes beside the training set's people."""
+    """Folders of face videos (no ground truth read) for the teacher only: real hair, backgrounds, clothes."""
+    teacher_video_share: float | None = None
+    """Share of the teacher's frames from ``teacher_videos`` (the rest: the training set); None: all alike."""
     seed: int = 0
     threads: int = 1
     """torch threads; 1 makes a run bit-for-bit reproducible (more threads sum in varying order)."""

@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="training needs torch (pip install 'rppg[train]')")
 
 from rppg import signal  # noqa: E402
-from rppg.apps.train import train, train_step, validate  # noqa: E402
+from rppg.apps.train import augment, train, train_step, validate  # noqa: E402
 from rppg.apps.train_data import load_crops, sample_clips  # noqa: E402
 from rppg.config import Config, SignalConfig  # noqa: E402
 from rppg.errors import RppgError  # noqa: E402
@@ -102,6 +102,25 @@ def test_same_seed_same_weights(tiny_set, tmp_path):
     b = train(tiny_config(epochs=1), tmp_path / "b", "ubfc", tiny_set, log=lambda m: None)
     wa, wb = load_arrays(a.weights), load_arrays(b.weights)
     assert all(np.array_equal(wa[k], wb[k]) for k in wa)
+
+
+def test_augment_tints_each_clip_within_the_colour_gain_and_flips_its_gate_alike():
+    x = torch.full((200, 2, 3, 4, 4), 0.5)
+    x[..., 0] = 0.25  # the left column darker: a flip moves it right
+    gate = torch.zeros(200, 2, 4, 4)
+    gate[..., 0] = 1.0
+    for colour in (0.15, 0.3):
+        out, out_gate = augment(x, gate, np.random.default_rng(0), colour)
+        pixel = out[:, :, :, 1, 1]  # (clip, frame, channel), each frame of a clip alike
+        assert torch.equal(pixel[:, 0], pixel[:, 1])
+        tint = (pixel[:, 0] / pixel[:, 0].mean(dim=1, keepdim=True)).numpy()  # brightness divided out
+        spread = tint.max(axis=1) / tint.min(axis=1)
+        assert spread.max() <= (1 + colour) / (1 - colour) + 1e-6
+        assert spread.max() > (1 + colour / 2) / (1 - colour / 2)  # the range is used
+        flipped = (out[:, 0, 0, 0, 3] < out[:, 0, 0, 0, 0]).numpy()
+        assert 0.3 < flipped.mean() < 0.7
+        assert (out_gate[:, 0, 0, 3].numpy() == flipped).all()
+        assert (out_gate[:, 0, 0, 0].numpy() != flipped).all()
 
 
 def test_torch_pos_equals_signal_pos_on_random_traces():

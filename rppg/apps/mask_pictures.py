@@ -116,13 +116,18 @@ def mask_figure(mean_mask: np.ndarray, mean_region: np.ndarray, mean_crop: np.nd
     crop = cv2.resize(mean_crop, (size, size), interpolation=cv2.INTER_AREA)[:, :, ::-1]
     region = cv2.resize(mean_region.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
     fig, (left, right) = new_figure(cols=2, size=(10, 4.6), dpi=100)
+    everywhere = bool((region >= 0.5).all())  # face.region=box: no outline to draw
     left.imshow(crop, interpolation="bilinear")
-    left.contour(region, levels=[0.5], colors="white", linewidths=1.5)
-    left.set(title="mean face crop, skin region outlined", xticks=[], yticks=[])
+    if not everywhere:
+        left.contour(region, levels=[0.5], colors="white", linewidths=1.5)
+    title = "mean face crop (region: all of it)" if everywhere else "mean face crop, skin region outlined"
+    left.set(title=title, xticks=[], yticks=[])
     if whole:
         image = right.imshow(mean_mask, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-        right.contour(region, levels=[0.5], colors="white", linewidths=1.0, linestyles="dashed")
-        right.set(title="mask weight over the whole crop (region dashed)", xticks=[], yticks=[])
+        if not everywhere:
+            right.contour(region, levels=[0.5], colors="white", linewidths=1.0, linestyles="dashed")
+        title = "mask weight over the whole crop" + ("" if everywhere else " (region dashed)")
+        right.set(title=title, xticks=[], yticks=[])
     else:
         right.imshow(crop.mean(axis=2), cmap="gray", interpolation="bilinear")
         shown = np.where(region >= 0.5, mean_mask, np.nan)

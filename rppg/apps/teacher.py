@@ -19,7 +19,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from rppg.config import Config
+from rppg.config import Config, TrainConfig
 from rppg.errors import RppgError
 from rppg.face.landmarks import rasterize
 from rppg.face.stage import FaceCrop, FaceStage
@@ -86,19 +86,37 @@ def extract_taught_crops(rec: Recording, cfg: Config) -> dict[str, np.ndarray]:
     }
 
 
-def sample_taught_frames(sets: list, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def sample_taught_frames(
+    sets: list, count: int, rng: np.random.Generator, video_share: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``count`` random frames with a teacher from crop sets (:class:`rppg.apps.train_data.CropSet`
-    with ``teacher``): crops (count, s, s, 3) BGR uint8 and teacher (count, s, s) uint8."""
+    with ``teacher``): crops (count, s, s, 3) BGR uint8 and teacher (count, s, s) uint8.
+
+    Each frame comes from a random set: every set alike, or, with ``video_share``, that share
+    of the frames from the teacher-only sets (``teacher_only``, real faces) and the rest from
+    the others (where both kinds are there)."""
     where = [np.flatnonzero(s.taught) if s.teacher is not None else np.empty(0, int) for s in sets]
     usable = [i for i, w in enumerate(where) if len(w)]
     if not usable:
         raise RppgError("no training frame has a landmark region to teach the mask (train.teacher_weight)")
+    videos = [i for i in usable if sets[i].teacher_only]
+    others = [i for i in usable if not sets[i].teacher_only]
+    split = video_share is not None and videos and others
     picks = []
     for _ in range(count):
-        i = usable[rng.integers(len(usable))]
+        pool = (videos if rng.random() < video_share else others) if split else usable
+        i = pool[rng.integers(len(pool))]
         picks.append((i, int(where[i][rng.integers(len(where[i]))])))
     crops = np.stack([sets[i].crops[k] for i, k in picks])
     return crops, np.stack([sets[i].teacher[k] for i, k in picks])
+
+
+def taught_batch(sets: list, tc: TrainConfig, rng: np.random.Generator) -> tuple | None:
+    """The teacher's frames for one training step (``train.teacher_frames``, drawn as
+    ``train.teacher_video_share`` says); None where the teacher is off (``teacher_weight`` 0)."""
+    if tc.teacher_weight <= 0:
+        return None
+    return sample_taught_frames(sets, tc.teacher_frames, rng, tc.teacher_video_share)
 
 
 def region_iou(masks: np.ndarray, regions: np.ndarray, at: float = AGREE_AT) -> np.ndarray:

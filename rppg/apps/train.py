@@ -32,7 +32,7 @@ import numpy as np
 import torch
 
 from rppg.apps.report import plot_training_curves
-from rppg.apps.teacher import sample_taught_frames, sets_agreement
+from rppg.apps.teacher import sets_agreement, taught_batch
 from rppg.apps.train_data import Clips, CropSet, load_training_sets, sample_clips
 from rppg.chain.pipeline import heart_rate, pulse_of
 from rppg.chain.trace import Trace, TraceBuilder
@@ -47,15 +47,15 @@ from rppg.mask.net_torch import SkinMaskNet, clip_traces, normalise, pos, to_ten
 
 
 def augment(
-    x: torch.Tensor, gate: torch.Tensor, rng: np.random.Generator
+    x: torch.Tensor, gate: torch.Tensor, rng: np.random.Generator, colour: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-clip brightness and colour gains and a horizontal flip: x (B, L, 3, H, W) in [0, 1]
-    and its region gate (B, L, H, W), flipped alike.
+    """Per-clip brightness and colour gains (each channel's in 1 +- ``colour``) and a
+    horizontal flip: x (B, L, 3, H, W) in [0, 1] and its region gate (B, L, H, W), flipped alike.
 
     Gains are multiplicative and constant over a clip, so the relative colour changes that
     carry the pulse are kept while skin looks lighter, darker or tinted."""
     b = x.shape[0]
-    gain = rng.uniform(0.6, 1.3, (b, 1, 1, 1, 1)) * rng.uniform(0.85, 1.15, (b, 1, 3, 1, 1))
+    gain = rng.uniform(0.6, 1.3, (b, 1, 1, 1, 1)) * rng.uniform(1 - colour, 1 + colour, (b, 1, 3, 1, 1))
     x = (x * torch.from_numpy(gain).float()).clamp(0, 1)
     flip = torch.from_numpy(rng.random(b) < 0.5)
     x = torch.where(flip[:, None, None, None, None], x.flip(-1), x)
@@ -69,7 +69,7 @@ def clip_loss(net: SkinMaskNet, clips: Clips, cfg: Config, rng: np.random.Genera
     x = to_tensor(clips.crops)  # (B, L, 3, S, S)
     gate = torch.from_numpy(clips.regions).float().div_(255.0)
     if rng is not None and tc.augment:
-        x, gate = augment(x, gate, rng)
+        x, gate = augment(x, gate, rng, tc.colour_gain)
     traces = clip_traces(net, x, gate)
     window = max(2, int(round(cfg.signal.projection_window_s * clips.fs)))
     band = cfg.signal.band_hz
@@ -90,7 +90,7 @@ def teacher_loss(net: SkinMaskNet, crops: np.ndarray, teacher: np.ndarray, cfg: 
     x = to_tensor(crops)[:, None]  # (N, 1, 3, S, S): one-frame clips
     target = torch.from_numpy(teacher).float().div_(255.0)[:, None]
     if rng is not None and cfg.train.augment:
-        x, target = augment(x, target, rng)
+        x, target = augment(x, target, rng, cfg.train.colour_gain)
     mask = net(normalise(x[:, 0]))[:, 0]
     return region_loss(mask, target[:, 0])
 
@@ -336,7 +336,7 @@ def train_epoch(loop: Loop, train_sets: list[CropSet], cfg: Config) -> float:
     pulse_sets = [s for s in train_sets if not s.teacher_only]
     for _ in bar:
         clips = sample_clips(pulse_sets, tc.clip_s, tc.batch_clips, rng)
-        taught = sample_taught_frames(train_sets, tc.teacher_frames, rng) if tc.teacher_weight > 0 else None
+        taught = taught_batch(train_sets, tc, rng)
         losses.append(train_step(loop.net, loop.opt, clips, cfg, rng, taught))
         loop.sched.step()
         loop.step += 1
