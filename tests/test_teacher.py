@@ -144,3 +144,19 @@ def test_a_missing_teacher_folder_is_refused_before_any_video_is_read(cli, tmp_p
     assert run.returncode == 2
     assert run.stderr.strip() == f"rppg: error: {missing}: no such folder (train.teacher_videos)"
     assert not (tmp_path / "run" / "synthetic").exists()
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("train.colour_gain=1.5", "train.colour_gain must be from 0 to below 1 (gains of 1 +- it), got 1.5"),
+        ("train.teacher_video_share=1.2", "train.teacher_video_share must be from 0 to 1 (or null), got 1.2"),
+    ],
+)
+def test_training_settings_out_of_range_are_refused_before_any_video_is_made(cli, tmp_path, setting, message):
+    pytest.importorskip("torch", reason="training needs torch (pip install 'rppg[train]')")
+    for folds in ([], ["--folds", "3"]):
+        run = cli("train", "--set", setting, *folds, "--out", tmp_path / "run")
+        assert run.returncode == 2
+        assert run.stderr.strip() == f"rppg: error: {message}"
+        assert not (tmp_path / "run" / "synthetic").exists()

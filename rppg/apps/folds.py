@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from rppg.apps.train import fit, initial_net, validate
-from rppg.apps.train_data import CropSet, crop_sets, split_names, training_dataset
+from rppg.apps.train_data import CropSet, check_ranges, crop_sets, split_names, training_dataset
 from rppg.config import Config
 from rppg.errors import RppgError
 from rppg.files import write_csv, write_json
@@ -88,6 +88,7 @@ def cross_validate(
     ``OUT/folds.csv``."""
     if cfg.train.unsupervised:
         raise RppgError("--folds needs ground truth to score held-out subjects: drop --unsupervised")
+    check_ranges(cfg.train)
     out = Path(out)
     dataset, root = training_dataset(cfg, out, dataset, root)
     sets = crop_sets(load_dataset(dataset, root), cfg, out / "crops", True, log)

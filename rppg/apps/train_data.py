@@ -22,7 +22,7 @@ from rppg.apps.teacher import extract_taught_crops
 from rppg.batch.cache import cache_key, cached_arrays, file_identity
 from rppg.batch.parallel import run_all
 from rppg.chain.reference import check_coverage, reference_hr, truth_pulse
-from rppg.config import Config, to_dict
+from rppg.config import Config, TrainConfig, to_dict
 from rppg.errors import NoFaceError, RppgError
 from rppg.face.stage import FaceCrop, FaceStage
 from rppg.io import Recording, load_dataset
@@ -282,6 +282,17 @@ def crop_sets(
     return out
 
 
+def check_ranges(tc: TrainConfig) -> None:
+    """Refuse training settings outside their range now, not after minutes of crop extraction."""
+    if not 0 <= tc.colour_gain < 1:
+        raise RppgError(
+            f"train.colour_gain must be from 0 to below 1 (gains of 1 +- it), got {tc.colour_gain:g}"
+        )
+    share = tc.teacher_video_share
+    if share is not None and not 0 <= share <= 1:
+        raise RppgError(f"train.teacher_video_share must be from 0 to 1 (or null), got {share:g}")
+
+
 def load_training_sets(
     cfg: Config, out: Path, dataset: str | None, root: str | os.PathLike | None, log=print
 ) -> tuple[list[CropSet], list[CropSet]]:
@@ -289,6 +300,7 @@ def load_training_sets(
     Supervised: split by subject. Unsupervised: no ground truth is read, and each recording's
     last ``val_fraction`` of time is its validation part (so one video is enough)."""
     tc = cfg.train
+    check_ranges(tc)
     missing = [f for f in tc.teacher_videos if not Path(f).is_dir()] if tc.teacher_weight > 0 else []
     if missing:  # said now, not after minutes of crop extraction
         raise RppgError(f"{missing[0]}: no such folder (train.teacher_videos)")
