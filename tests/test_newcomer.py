@@ -170,6 +170,22 @@ def test_process_figure_reads_at_a_glance(short_video):
             assert legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1 - 1
 
 
+def test_process_figure_title_agrees_with_the_printed_line(short_video):
+    from dataclasses import replace
+
+    from rppg.apps.commands import human_line
+    from rppg.apps.report import process_figure
+    from rppg.chain.process import process_video
+
+    result = process_video(short_video, method="pos")
+    # On the rounding edge: -1.4502 is -1.5 to one decimal, but summary.json holds -1.45,
+    # which prints as -1.4; the picture must say what the line says.
+    result = replace(result, analysis=replace(result.analysis, snr_db=-1.4502))
+    line = human_line(result.video, result.summary())
+    title = process_figure(result)._suptitle.get_text()
+    assert "SNR -1.4 dB" in line and "SNR -1.4 dB" in title
+
+
 @pytest.mark.slow
 def test_evaluation_figures_read_at_a_glance(tmp_path):
     from rppg.apps.evaluate import evaluate

@@ -143,8 +143,10 @@ def process_figure(result: ProcessResult):
     """Four panels: the colour trace, the pulse, the windows' spectra with each window's
     rate, and the heart rate over time with each window's quality; the verdict in the title."""
     a, trace = result.analysis, result.trace
-    hr = "no heart rate" if a.hr_bpm is None else f"{a.hr_bpm:.1f} bpm"
-    snr = "" if a.snr_db is None else f", SNR {a.snr_db:.1f} dB"
+    # Rounded as summary.json rounds them first, so the title and the printed line agree.
+    hr_bpm, snr_db = json_number(a.hr_bpm), json_number(a.snr_db)
+    hr = "no heart rate" if hr_bpm is None else f"{hr_bpm:.1f} bpm"
+    snr = "" if snr_db is None else f", SNR {snr_db:.1f} dB"
     fig, axes = new_figure(rows=4, size=(12, 11), dpi=90)
     fig.suptitle(f"{Path(result.video).name}: {hr}, quality {a.quality.label}{snr} (method {a.method})")
     rgb = next(iter(trace.rgb.values()))
